@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from blog.models import Post
+
+
+class Command(BaseCommand):
+    help = "Renders every stored post again, after the Markdown pipeline changed."
+
+    def handle(self, *args, **options):
+        total = Post.objects.count()
+        changed = 0
+        for done, post in enumerate(Post.objects.order_by("pk").iterator(chunk_size=200), 1):
+            before = (post.body_html, post.excerpt, post.reading_minutes)
+            post.render()
+            if (post.body_html, post.excerpt, post.reading_minutes) != before:
+                # updated_at moves only when what readers get changed, so feeds and caches
+                # that key on it see the new version and nothing else looks edited.
+                Post.objects.filter(pk=post.pk).update(
+                    body_html=post.body_html,
+                    excerpt=post.excerpt,
+                    reading_minutes=post.reading_minutes,
+                    updated_at=timezone.now(),
+                )
+                changed += 1
+            if self.stdout.isatty() or done == total:
+                self.stdout.write(f"\rRendered {done}/{total}", ending="")
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"{total} post(s) rendered, {changed} changed."))

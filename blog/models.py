@@ -1,0 +1,152 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+
+from . import rendering
+
+
+def unique_slug(model, text, *, exclude_pk=None, max_length=200):
+    """A unicode slug for `text` that no other row of `model` has yet."""
+    base = slugify(text, allow_unicode=True)[:max_length].strip("-") or "post"
+    slug, n = base, 2
+    others = model._default_manager.all()
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    while others.filter(slug=slug).exists():
+        suffix = f"-{n}"
+        slug = base[: max_length - len(suffix)] + suffix
+        n += 1
+    return slug
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100, unique=True, help_text="Shown on every post of it.")
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        allow_unicode=True,
+        help_text="The address: /category/<slug>/. Chinese characters are kept.",
+    )
+    description = models.TextField(blank=True, help_text="One or two sentences for its page.")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Category, self.name, exclude_pk=self.pk, max_length=100)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("blog:category", kwargs={"slug": self.slug})
+
+
+class PostQuerySet(models.QuerySet):
+    def published(self, now=None):
+        """The one rule for what readers may see: published, and its time has come."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=now or timezone.now())
+
+    def for_lists(self):
+        return self.select_related("category").prefetch_related("tags")
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200, help_text="The headline, as readers see it.")
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        allow_unicode=True,
+        help_text="The address: /posts/<slug>/. Filled from the title; Chinese is kept. "
+        "Changing it breaks links already shared.",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="posts",
+        help_text="Who wrote it; shown in feeds.",
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        related_name="posts",
+        help_text="Every post belongs to exactly one category.",
+    )
+    tags = TaggableManager(
+        blank=True,
+        help_text="Comma-separated. Chinese names work; case does not make a new tag.",
+    )
+    body = models.TextField(
+        help_text="Markdown: headings, tables, fenced code with a language, "
+        "$inline$ and $$display$$ formulas."
+    )
+    summary = models.TextField(
+        blank=True,
+        help_text="Optional. Replaces the automatic excerpt on lists and in feeds.",
+    )
+    body_html = models.TextField(editable=False, default="")
+    excerpt = models.TextField(editable=False, default="")
+    reading_minutes = models.PositiveIntegerField(editable=False, default=1)
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text="Drafts are seen only by staff. A published post with a future time "
+        "is scheduled: it appears by itself when the time comes.",
+    )
+    published_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="When readers first see it. Set a future time to schedule it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="post_status_published"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Post, self.title, exclude_pk=self.pk)
+        self.render()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("blog:post", kwargs={"slug": self.slug})
+
+    def render(self):
+        """Markdown to stored, sanitized HTML, excerpt and reading time (render on write)."""
+        result = rendering.render_markdown(self.body)
+        self.body_html = result.html
+        self.reading_minutes = result.reading_minutes
+        if self.summary.strip():
+            self.excerpt = rendering.plain_summary(self.summary)
+        else:
+            self.excerpt = result.excerpt
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+
+    @property
+    def is_scheduled(self):
+        return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()

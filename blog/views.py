@@ -1,0 +1,150 @@
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+from django.views.generic import DetailView, ListView, TemplateView
+from taggit.models import Tag
+
+from .models import Category, Post
+
+PUBLIC_MAX_AGE = 300
+
+
+class CacheDecisionMixin:
+    """Readers' pages may be kept by browsers and shared caches for a few minutes; anything
+    rendered for a signed-in user is private, and an unpublished preview is never stored."""
+
+    def is_preview(self):
+        return False
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        if self.is_preview():
+            add_never_cache_headers(response)
+        elif request.user.is_authenticated:
+            patch_cache_control(response, private=True, no_cache=True)
+        else:
+            patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+
+class PostListMixin(CacheDecisionMixin):
+    """What every list of posts shares: the publication rule, ten a page, related rows
+    loaded in a fixed number of queries."""
+
+    paginate_by = settings.BLOG["POSTS_PER_PAGE"]
+    context_object_name = "posts"
+    template_name = "blog/post_list.html"
+
+    def get_queryset(self):
+        return Post.objects.published().for_lists()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["page_obj"]
+        context["page_range"] = page.paginator.get_elided_page_range(
+            page.number, on_each_side=2, on_ends=1
+        )
+        return context
+
+
+class PostListView(PostListMixin, ListView):
+    extra_context = {"heading": "Latest updates", "is_home": True}
+
+
+class CategoryView(PostListMixin, ListView):
+    def get_queryset(self):
+        self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(category=self.category)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            heading=self.category.name,
+            kicker="Category",
+            description=self.category.description,
+            **kwargs,
+        )
+
+
+class TagView(PostListMixin, ListView):
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(tags=self.tag)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(heading=self.tag.name, kicker="Tag", **kwargs)
+
+
+class MonthView(PostListMixin, ListView):
+    def get_queryset(self):
+        year, month = self.kwargs["year"], self.kwargs["month"]
+        try:
+            start = datetime(year, month, 1)
+            end = datetime(year + month // 12, month % 12 + 1, 1)
+        except ValueError as exc:
+            raise Http404("No such month.") from exc
+        self.month_start = start
+        tz = timezone.get_current_timezone()
+        return (
+            super()
+            .get_queryset()
+            .filter(
+                published_at__gte=timezone.make_aware(start, tz),
+                published_at__lt=timezone.make_aware(end, tz),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            heading=f"{self.month_start:%Y-%m}", kicker="Archive", **kwargs
+        )
+
+
+class ArchiveIndexView(CacheDecisionMixin, TemplateView):
+    template_name = "blog/archive.html"
+
+    def get_context_data(self, **kwargs):
+        months = (
+            Post.objects.published()
+            .annotate(month=TruncMonth("published_at"))
+            .values("month")
+            .annotate(count=Count("id"))
+            .order_by("-month")
+        )
+        return super().get_context_data(months=months, **kwargs)
+
+
+class PostDetailView(CacheDecisionMixin, DetailView):
+    context_object_name = "post"
+    template_name = "blog/post_detail.html"
+
+    def get_queryset(self):
+        posts = Post.objects.select_related("category", "author").prefetch_related("tags")
+        if self.request.user.is_staff:
+            return posts  # staff preview drafts and scheduled posts ("View on site")
+        return posts.published()
+
+    def is_preview(self):
+        return not self.object.is_published
+
+    def get_context_data(self, **kwargs):
+        post = self.object
+        published = Post.objects.published().only("title", "slug", "published_at")
+        same_time = Q(published_at=post.published_at)
+        previous_post = (
+            published.filter(Q(published_at__lt=post.published_at) | same_time & Q(id__lt=post.id))
+            .order_by("-published_at", "-id")
+            .first()
+        )
+        next_post = (
+            published.filter(Q(published_at__gt=post.published_at) | same_time & Q(id__gt=post.id))
+            .order_by("published_at", "id")
+            .first()
+        )
+        return super().get_context_data(previous_post=previous_post, next_post=next_post, **kwargs)

@@ -1,0 +1,126 @@
+from datetime import timedelta
+from urllib.parse import quote
+
+import pytest
+from django.utils import timezone
+
+from blog.models import Category, Post
+
+
+def test_changelist_has_filters_search_and_date_hierarchy(admin_client, make_post):
+    make_post(title="感受野", tags=["CNN"])
+    python = Category.objects.create(name="Python", slug="python")
+    make_post(title="进程与线程", status=Post.Status.DRAFT, category=python)
+    response = admin_client.get("/admin/blog/post/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for filter_link in ("?status__exact=draft", "?category__id__exact=", "?tags__id__exact="):
+        assert filter_link in html
+    assert "?published_at__year=" in html  # the date hierarchy
+    found = admin_client.get("/admin/blog/post/", {"q": "感受"}).content.decode()
+    assert "感受野" in found and "进程与线程" not in found
+    drafts = admin_client.get("/admin/blog/post/", {"status__exact": "draft"}).content.decode()
+    assert "进程与线程" in drafts and "感受野" not in drafts
+
+
+def test_changelist_filters_by_tag(admin_client, make_post):
+    make_post(title="带标签", tags=["分布式"])
+    make_post(title="不带标签")
+    from taggit.models import Tag
+
+    tag = Tag.objects.get(name="分布式")
+    html = admin_client.get("/admin/blog/post/", {"tags__id__exact": tag.pk}).content.decode()
+    assert "带标签" in html and "不带标签" not in html
+
+
+def test_author_writes_a_chinese_post_in_the_admin(admin_client, category):
+    response = admin_client.post(
+        "/admin/blog/post/add/",
+        {
+            "title": "PyTorch 分布式训练入门",
+            "slug": "pytorch-分布式训练入门",
+            "category": category.pk,
+            "tags": "PyTorch, 分布式, 集合 通信",
+            "body": "## 开始\n\n梯度平均 $\\bar g = \\frac{1}{N}\\sum_i g_i$。",
+            "summary": "",
+            "status": "published",
+            "published_at_0": "2026-03-01",
+            "published_at_1": "10:00:00",
+            "author": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    post = Post.objects.get()
+    assert post.slug == "pytorch-分布式训练入门"
+    assert sorted(t.name for t in post.tags.all()) == ["PyTorch", "分布式", "集合 通信"]
+    assert sorted(t.slug for t in post.tags.all()) == ["pytorch", "分布式", "集合-通信"]
+    assert "bar g" in post.body_html
+    assert admin_client.get(f"/tag/{quote('集合-通信')}/").status_code == 200
+
+
+def test_tags_differing_only_in_case_are_one_tag(make_post):
+    from taggit.models import Tag
+
+    make_post(tags=["PyTorch"])
+    make_post(tags=["pytorch"])
+    assert Tag.objects.count() == 1
+
+
+def test_add_form_prefills_slug_from_title_and_uses_unicode(admin_client, db):
+    html = admin_client.get("/admin/blog/post/add/").content.decode()
+    assert "&quot;dependency_list&quot;: [&quot;title&quot;]" in html
+    assert "&quot;allowUnicode&quot;: true" in html
+
+
+def test_publish_and_unpublish_actions(admin_client, make_post):
+    draft = make_post(status=Post.Status.DRAFT, published_at=timezone.now() - timedelta(days=30))
+    scheduled_draft = make_post(
+        status=Post.Status.DRAFT, published_at=timezone.now() + timedelta(days=2)
+    )
+    admin_client.post(
+        "/admin/blog/post/",
+        {"action": "publish", "_selected_action": [draft.pk, scheduled_draft.pk]},
+    )
+    draft.refresh_from_db()
+    scheduled_draft.refresh_from_db()
+    assert draft.is_published
+    assert timezone.now() - draft.published_at < timedelta(minutes=1)
+    assert scheduled_draft.is_scheduled
+    admin_client.post("/admin/blog/post/", {"action": "unpublish", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert draft.status == Post.Status.DRAFT
+
+
+def test_changelist_marks_scheduled_posts(admin_client, visibility_grid):
+    html = admin_client.get("/admin/blog/post/").content.decode()
+    assert "Scheduled" in html and "Draft" in html
+
+
+def test_view_on_site_leads_to_the_preview(admin_client, visibility_grid):
+    draft = visibility_grid["draft_past"]
+    html = admin_client.get(f"/admin/blog/post/{draft.pk}/change/").content.decode()
+    assert 'href="/admin/r/' in html  # "View on site"
+    assert admin_client.get(draft.get_absolute_url()).status_code == 200
+
+
+def test_categories_are_managed_in_the_admin(admin_client, db):
+    response = admin_client.post(
+        "/admin/blog/category/add/", {"name": "计算机视觉", "slug": "cv", "description": ""}
+    )
+    assert response.status_code == 302
+    assert Category.objects.get().slug == "cv"
+
+
+@pytest.mark.parametrize("url", ["/admin/blog/post/", "/admin/blog/category/", "/admin/"])
+def test_admin_pages_need_a_login(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_changelist_queries_do_not_grow_with_posts(
+    admin_client, many_posts, django_assert_max_num_queries
+):
+    many_posts(200)
+    with django_assert_max_num_queries(12):
+        assert admin_client.get("/admin/blog/post/").status_code == 200

@@ -1,0 +1,215 @@
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+import pytest
+from django.utils import timezone
+
+from blog.models import Post
+
+PUBLIC_PAGES = ["/", "/archive/", "/category/deep-learning/", "/feed/", "/feed/atom/"]
+
+
+def test_home_shows_latest_updates_newest_first(client, make_post):
+    old = make_post(title="旧文章", published_at=timezone.now() - timedelta(days=9))
+    new = make_post(title="新文章", tags=["PyTorch", "分布式"])
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Latest updates" in html
+    assert html.index("新文章") < html.index("旧文章")
+    assert f'href="{new.get_absolute_url()}"' in html
+    assert 'href="/category/deep-learning/"' in html
+    assert 'href="/tag/pytorch/"' in html and "#分布式" in html
+    assert old.published_at.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d") in html
+
+
+def test_home_lists_ten_a_page_with_numbered_links(client, many_posts):
+    many_posts(25)
+    first = client.get("/")
+    assert len(first.context["posts"]) == 10
+    html = first.content.decode()
+    assert 'aria-current="page">1<' in html
+    assert 'href="?page=2"' in html and 'href="?page=3"' in html
+    assert 'rel="next"' in html
+    last = client.get("/?page=3")
+    assert len(last.context["posts"]) == 5
+    assert 'rel="prev"' in last.content.decode()
+
+
+@pytest.mark.parametrize("page", ["0", "abc", "99999", "-1", "1.5", "%00", "9" * 40])
+def test_bad_page_numbers_are_404_in_the_site_design(client, many_posts, page):
+    many_posts(12)
+    response = client.get(f"/?page={page}")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html
+    assert "site.css" in html
+
+
+def test_article_page_shows_everything_a_reader_needs(client, make_post):
+    before = make_post(title="前一篇", published_at=timezone.now() - timedelta(days=2))
+    make_post(
+        title="感受野的计算",
+        slug="感受野的计算",
+        body="## 定义\n\n感受野 $r$ 的定义。",
+        tags=["CNN", "感受野"],
+    )
+    after = make_post(title="后一篇", published_at=timezone.now() - timedelta(minutes=5))
+    response = client.get(f"/posts/{quote('感受野的计算')}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>感受野的计算</h1>" in html
+    assert '<h2 id="定义">定义</h2>' in html
+    assert 'href="/category/deep-learning/"' in html
+    assert 'href="/tag/cnn/"' in html and f'href="/tag/{quote("感受野")}/"' in html
+    assert f'href="{before.get_absolute_url()}" rel="prev"' in html
+    assert f'href="{after.get_absolute_url()}" rel="next"' in html
+
+
+def test_unknown_article_is_404(client, db):
+    assert client.get("/posts/no-such-post/").status_code == 404
+
+
+def test_category_and_tag_pages_list_only_their_posts(client, make_post, category):
+    from blog.models import Category
+
+    other = Category.objects.create(name="Python", slug="python")
+    mine = make_post(title="卷积文章", tags=["卷积"])
+    theirs = make_post(title="进程文章", category=other, tags=["并发"])
+    html = client.get("/category/python/").content.decode()
+    assert theirs.title in html and mine.title not in html
+    html = client.get(f"/tag/{quote('卷积')}/").content.decode()
+    assert mine.title in html and theirs.title not in html
+    assert client.get("/category/nothing/").status_code == 404
+    assert client.get("/tag/nothing/").status_code == 404
+    assert client.get("/category/python/?page=2").status_code == 404
+
+
+def test_archive_lists_months_with_counts_and_each_month(client, make_post):
+    tz = timezone.get_current_timezone()
+    make_post(title="一月甲", published_at=datetime(2026, 1, 5, tzinfo=tz))
+    make_post(title="一月乙", published_at=datetime(2026, 1, 31, 23, 30, tzinfo=tz))
+    make_post(title="三月", published_at=datetime(2026, 3, 1, 0, 10, tzinfo=tz))
+    html = client.get("/archive/").content.decode()
+    assert 'href="/archive/2026/1/"' in html and "2 posts" in html
+    assert 'href="/archive/2026/3/"' in html and "1 post<" in html
+    january = client.get("/archive/2026/1/").content.decode()
+    assert "一月甲" in january and "一月乙" in january and "三月" not in january
+    assert client.get("/archive/2026/13/").status_code == 404
+    assert client.get("/archive/0/1/").status_code == 404
+
+
+@pytest.mark.parametrize("hidden", ["published_future", "draft_past", "draft_future"])
+def test_unpublished_posts_are_invisible_to_readers_everywhere(client, visibility_grid, hidden):
+    post = visibility_grid[hidden]
+    assert client.get(post.get_absolute_url()).status_code == 404
+    for url in [
+        *PUBLIC_PAGES,
+        f"/archive/{post.published_at.year}/{post.published_at.month}/",
+    ]:
+        body = client.get(url).content.decode()
+        assert post.title not in body, url
+        assert post.slug not in body, url
+    assert visibility_grid["published_past"].title in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("cell", ["published_future", "draft_past", "draft_future"])
+def test_staff_preview_unpublished_posts_with_no_cache(admin_client, visibility_grid, cell):
+    post = visibility_grid[cell]
+    response = admin_client.get(post.get_absolute_url())
+    assert response.status_code == 200
+    assert "Preview" in response.content.decode()
+    cache_control = response["Cache-Control"]
+    assert "no-cache" in cache_control and "no-store" in cache_control
+    assert "private" in cache_control
+    # Staff lists stay what readers see: previews are reached from the admin.
+    assert post.title not in admin_client.get("/").content.decode()
+
+
+def test_non_staff_users_cannot_preview(client, django_user_model, visibility_grid):
+    user = django_user_model.objects.create_user("reader", password="pw-123456789")
+    client.force_login(user)
+    assert client.get(visibility_grid["draft_past"].get_absolute_url()).status_code == 404
+
+
+def test_readers_pages_may_be_cached_briefly(client, visibility_grid):
+    for url in ["/", visibility_grid["published_past"].get_absolute_url(), "/archive/"]:
+        response = client.get(url)
+        assert "public" in response["Cache-Control"]
+        assert "max-age=300" in response["Cache-Control"]
+        assert "Cookie" in response["Vary"]
+
+
+def test_signed_in_users_pages_are_private(admin_client, visibility_grid):
+    response = admin_client.get(visibility_grid["published_past"].get_absolute_url())
+    assert "private" in response["Cache-Control"]
+    assert "public" not in response["Cache-Control"]
+
+
+def test_every_page_announces_the_feeds(client, visibility_grid):
+    for url in ["/", "/archive/", visibility_grid["published_past"].get_absolute_url(), "/nope/"]:
+        html = client.get(url).content.decode()
+        assert 'rel="alternate" type="application/rss+xml"' in html
+        assert 'href="/feed/"' in html and 'href="/feed/atom/"' in html
+
+
+def test_pages_carry_no_inline_script_or_style(client, demo):
+    for url in ["/", "/archive/", Post.objects.published().first().get_absolute_url()]:
+        html = client.get(url).content.decode()
+        assert "<script" not in html
+        assert "style=" not in html
+
+
+def test_pages_send_a_strict_content_security_policy(client, db):
+    csp = client.get("/")["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+
+
+def test_robots_points_to_the_sitemap(client, visibility_grid):
+    robots = client.get("/robots.txt")
+    assert robots["Content-Type"].startswith("text/plain")
+    assert "Disallow: /admin/" in robots.content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in robots.content.decode()
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert "published-past" in sitemap and "draft-past" not in sitemap
+
+
+@pytest.mark.parametrize("n", [1, 1000])
+def test_list_pages_run_the_same_queries_for_1_or_1000_posts(
+    client, many_posts, django_assert_num_queries, n
+):
+    many_posts(n)
+    # count, page of posts, their tags, the navigation's categories
+    with django_assert_num_queries(4):
+        assert client.get("/").status_code == 200
+    with django_assert_num_queries(5):  # + the category itself
+        assert client.get("/category/deep-learning/").status_code == 200
+    with django_assert_num_queries(5):  # + the tag itself
+        assert client.get("/tag/pytorch/").status_code == 200
+    now = timezone.localtime()
+    with django_assert_num_queries(4):
+        assert client.get(f"/archive/{now.year}/{now.month}/").status_code == 200
+    with django_assert_num_queries(2):  # months with counts, navigation
+        assert client.get("/archive/").status_code == 200
+
+
+@pytest.mark.parametrize("n", [1, 1000])
+def test_article_page_queries_do_not_grow_with_posts(
+    client, many_posts, django_assert_num_queries, n
+):
+    many_posts(n)
+    post = Post.objects.published().last()
+    # post+category+author, tags, previous, next, navigation
+    with django_assert_num_queries(5):
+        assert client.get(post.get_absolute_url()).status_code == 200
+
+
+def test_demo_articles_render_on_their_pages(client, demo):
+    for post in Post.objects.published():
+        response = client.get(post.get_absolute_url())
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert 'class="math' in html, post.slug
+        assert '<pre><code class="language-' in html, post.slug
+        assert "$$" not in html, post.slug
