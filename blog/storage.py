@@ -1,5 +1,6 @@
 import logging
 
+from django.core.files.storage import FileSystemStorage
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 logger = logging.getLogger(__name__)
@@ -20,4 +21,4 @@ class StaticStorage(CompressedManifestStaticFilesStorage):
                 "Static file %r is not in the manifest: run `python manage.py collectstatic`.",
                 name,
             )
-            return super(CompressedManifestStaticFilesStorage, self).url(name)
+            return FileSystemStorage.url(self, name)

@@ -1,0 +1,163 @@
+"""Pages as a browser sees them: Debian's Chromium driven by Playwright.
+
+Skipped (with the reason) where Chromium is not installed; .ci/run installs it."""
+
+import os
+import shutil
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from blog.models import Post
+
+CHROMIUM = shutil.which("chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (apt-get install chromium)"),
+]
+# Playwright's sync API keeps an event loop in this thread; the ORM calls made here between
+# page loads are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PHONE = {"width": 375, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+
+LONG_CODE = "x = [" + ", ".join(str(i) for i in range(200)) + "]"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    pages = []
+
+    def open_(path, viewport=DESKTOP, color_scheme="light"):
+        context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
+        page = context.new_page()
+        page.problems = []
+        page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+        page.on("pageerror", lambda e: page.problems.append(str(e)))
+        response = page.goto(live_server.url + path)
+        page.status = response.status
+        pages.append(context)
+        return page
+
+    yield open_
+    for context in pages:
+        context.close()
+
+
+@pytest.fixture
+def article(make_post):
+    make_post(title="较早的文章", published_at=timezone.now() - timedelta(days=3))
+    return make_post(
+        title="空洞卷积的感受野",
+        slug="空洞卷积的感受野",
+        body="## 定义\n\n感受野 $r_l = r_{l-1} + (k-1) d$ 随层数增长。"
+        + "中文段落。" * 60
+        + f"\n\n```python\n{LONG_CODE}\n```\n\n| a | b |\n|--|--|\n| 1 | 2 |\n",
+        tags=["CNN", "卷积"],
+    )
+
+
+def page_overflows(page):
+    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_home_reads_well_at_phone_and_desktop_widths(open_page, many_posts, article, viewport):
+    many_posts(15)
+    page = open_page("/", viewport)
+    assert page.status == 200
+    assert page.locator("h1").inner_text() == "Latest updates"
+    assert page.locator("article.card").count() == 10
+    assert page.locator(".pagination [aria-current=page]").inner_text() == "1"
+    assert not page_overflows(page)
+    font = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert "PingFang SC" in font and "Noto Sans CJK SC" in font
+    assert page.problems == []
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_long_code_scrolls_inside_its_box_not_the_page(open_page, article, viewport):
+    page = open_page(article.get_absolute_url(), viewport)
+    assert page.status == 200
+    assert not page_overflows(page)
+    pre = page.locator("pre").first
+    assert pre.evaluate("el => el.scrollWidth > el.clientWidth")
+    assert pre.evaluate("el => getComputedStyle(el).overflowX") == "auto"
+    measure = page.locator(".post-body p").first.evaluate("el => el.getBoundingClientRect().width")
+    assert measure <= 42 * 17 + 1  # about 42em of 17px text, never wider
+    assert page.problems == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_body_text_contrast_is_at_least_7_to_1(open_page, article, scheme):
+    page = open_page(article.get_absolute_url(), color_scheme=scheme)
+    ratio = page.evaluate(
+        """() => {
+        const rgb = s => s.match(/\\d+/g).slice(0, 3).map(Number);
+        const lum = c => { const [r, g, b] = c.map(v => { v /= 255;
+            return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+        const style = getComputedStyle(document.body);
+        const [a, b] = [lum(rgb(style.color)), lum(rgb(style.backgroundColor))];
+        return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    }"""
+    )
+    assert ratio >= 7
+
+
+def test_page_works_under_the_content_security_policy(open_page, article):
+    page = open_page(article.get_absolute_url())
+    violations = page.evaluate(
+        """() => new Promise(resolve => {
+        const seen = [];
+        document.addEventListener('securitypolicyviolation', e => seen.push(e.blockedURI));
+        setTimeout(() => resolve(seen), 300);
+    })"""
+    )
+    assert violations == []
+    assert page.evaluate("document.styleSheets.length") >= 1
+    assert page.evaluate("getComputedStyle(document.querySelector('pre')).borderRadius") == "6px"
+
+
+def test_unknown_page_is_the_sites_own_404(open_page, db):
+    page = open_page("/?page=99999")
+    assert page.status == 404
+    assert page.locator("h1").inner_text() == "Page not found"
+    assert page.locator(".site-name a").count() == 1
+
+
+def test_author_writes_and_previews_a_draft_in_the_admin(open_page, category, django_user_model):
+    django_user_model.objects.create_superuser("author", "a@example.org", "s3cret-pass-1")
+    page = open_page("/admin/login/")
+    page.fill("#id_username", "author")
+    page.fill("#id_password", "s3cret-pass-1")
+    page.click("input[type=submit]")
+    page.goto(page.url.split("/admin/")[0] + "/admin/blog/post/add/")
+    page.fill("#id_title", "混合精度 AMP 入门")
+    page.locator("#id_title").blur()
+    # The admin's own script fills the slug, keeping the Chinese characters.
+    assert page.input_value("#id_slug") == "混合精度-amp-入门"
+    page.select_option("#id_category", str(category.pk))
+    page.fill("#id_tags", "PyTorch, 混合精度")
+    page.fill("#id_body", "损失缩放 $L \\cdot s$ 防止下溢。")
+    page.click("input[name=_save]")
+    post = Post.objects.get()
+    assert post.status == Post.Status.DRAFT
+    assert post.slug == "混合精度-amp-入门"
+    page.goto(page.url.split("/admin/")[0] + post.get_absolute_url())
+    assert "Preview" in page.locator(".preview-note").inner_text()
+    assert page.problems == []

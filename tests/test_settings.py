@@ -1,0 +1,78 @@
+"""Production settings fail loudly without secrets, and redirect to HTTPS behind the proxy."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import RequestFactory, override_settings
+
+from blog.middleware import HttpsRedirectMiddleware
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def check_production(**env):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    environment.update({"DJANGO_DEBUG": "0", **env})
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "ERROR"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({"DJANGO_ALLOWED_HOSTS": "blog.example"}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": "x" * 50}, "DJANGO_ALLOWED_HOSTS"),
+    ],
+)
+def test_production_refuses_to_start_without_a_required_variable(env, missing):
+    result = check_production(**env)
+    assert result.returncode != 0
+    assert f"{missing} is not set" in result.stderr
+
+
+def test_production_starts_with_its_variables():
+    result = check_production(
+        DJANGO_SECRET_KEY="k" * 60, DJANGO_ALLOWED_HOSTS="blog.example,127.0.0.1"
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def respond(host, secure=False, enabled=True):
+    factory = RequestFactory()
+    extra = {"HTTP_X_FORWARDED_PROTO": "https"} if secure else {}
+    request = factory.get("/posts/x/?page=2", HTTP_HOST=host, **extra)
+    middleware = HttpsRedirectMiddleware(lambda r: "page")
+    with override_settings(
+        BLOG_HTTPS_REDIRECT=enabled,
+        SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
+        ALLOWED_HOSTS=["*"],
+    ):
+        return middleware(request)
+
+
+def test_plain_http_through_the_proxy_is_redirected_to_https():
+    response = respond("blog.example")
+    assert response.status_code == 301
+    assert response["Location"] == "https://blog.example/posts/x/?page=2"
+
+
+def test_https_through_the_proxy_is_served():
+    assert respond("blog.example", secure=True) == "page"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", "localhost", "[::1]:8000"])
+def test_requests_to_the_machine_itself_are_not_redirected(host):
+    assert respond(host) == "page"
+
+
+def test_redirect_can_be_switched_off():
+    assert respond("blog.example", enabled=False) == "page"
