@@ -1,3 +1,4 @@
+import re
 from datetime import datetime
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from taggit.models import Tag
 from .models import Category, Post
 
 PUBLIC_MAX_AGE = 300
+PAGE_NUMBER_RE = re.compile(r"[1-9][0-9]{0,8}")
 
 
 class CacheDecisionMixin:
@@ -44,6 +46,13 @@ class PostListMixin(CacheDecisionMixin):
 
     def get_queryset(self):
         return Post.objects.published().for_lists()
+
+    def paginate_queryset(self, queryset, page_size):
+        # Django also accepts "last", "+2" and " 2"; our addresses take plain numbers only.
+        page = self.request.GET.get(self.page_kwarg)
+        if page is not None and not PAGE_NUMBER_RE.fullmatch(page):
+            raise Http404("Page numbers are positive integers.")
+        return super().paginate_queryset(queryset, page_size)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -36,7 +36,9 @@ def test_home_lists_ten_a_page_with_numbered_links(client, many_posts):
     assert 'rel="prev"' in last.content.decode()
 
 
-@pytest.mark.parametrize("page", ["0", "abc", "99999", "-1", "1.5", "%00", "9" * 40])
+@pytest.mark.parametrize(
+    "page", ["0", "abc", "99999", "-1", "1.5", "%00", "9" * 40, "last", "+2", "%202", "02", ""]
+)
 def test_bad_page_numbers_are_404_in_the_site_design(client, many_posts, page):
     many_posts(12)
     response = client.get(f"/?page={page}")
@@ -213,3 +215,16 @@ def test_demo_articles_render_on_their_pages(client, demo):
         assert 'class="math' in html, post.slug
         assert '<pre><code class="language-' in html, post.slug
         assert "$$" not in html, post.slug
+
+
+def test_server_error_page_is_plain_and_needs_no_database(client, monkeypatch, db):
+    from blog import views
+
+    def broken(self):
+        raise RuntimeError("database is down")
+
+    monkeypatch.setattr(views.PostListView, "get_queryset", broken)
+    client.raise_request_exception = False
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()

@@ -34,6 +34,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "blog.storage.StaticStorage"},
 }
 WHITENOISE_MAX_AGE = 3600
+# Also serve straight from the app folders if `collectstatic` has not been run yet.
+WHITENOISE_USE_FINDERS = True
 
 # TLS ends at the proxy in front of us, which says how the client came in.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
