@@ -29,9 +29,7 @@ def test_demo_covers_what_the_issue_asks_for(demo):
     assert Category.objects.filter(posts__isnull=False).distinct().count() >= 4
     assert Tag.objects.count() >= 12
     assert Post.objects.filter(status=Post.Status.DRAFT).count() == 1
-    scheduled = Post.objects.filter(
-        status=Post.Status.PUBLISHED, published_at__gt=timezone.now()
-    )
+    scheduled = Post.objects.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
     assert scheduled.count() == 1
     months = {(p.published_at.year, p.published_at.month) for p in posts}
     assert len(months) >= 4
