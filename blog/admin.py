@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html_join
 
 from .models import Category, Post
 
@@ -27,10 +28,10 @@ class PostAdmin(admin.ModelAdmin):
     search_fields = ("title",)
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("updated_at", "reading_minutes")
+    readonly_fields = ("updated_at", "reading_minutes", "formula_problems")
     actions = ("publish", "unpublish")
     fieldsets = (
-        (None, {"fields": ("title", "slug", "category", "tags", "body")}),
+        (None, {"fields": ("title", "slug", "category", "tags", "body", "formula_problems")}),
         ("Publication", {"fields": ("status", "published_at", "author", "summary")}),
         ("Stored", {"fields": ("reading_minutes", "updated_at"), "classes": ("collapse",)}),
     )
@@ -40,6 +41,19 @@ class PostAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for warning in obj.render_warnings:
+            self.message_user(request, f"Formula shown as TeX source: {warning}", messages.WARNING)
+
+    @admin.display(description="formula problems")
+    def formula_problems(self, post):
+        if not post.render_warnings:
+            return "None"
+        return format_html_join(
+            "\n", '<p class="errornote">{}</p>', ((w,) for w in post.render_warnings)
+        )
 
     @admin.display(description="state", ordering="status")
     def state(self, post):

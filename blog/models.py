@@ -99,6 +99,12 @@ class Post(models.Model):
     body_html = models.TextField(editable=False, default="")
     excerpt = models.TextField(editable=False, default="")
     reading_minutes = models.PositiveIntegerField(editable=False, default=1)
+    toc_html = models.TextField(editable=False, default="")
+    render_warnings = models.JSONField(
+        editable=False,
+        default=list,
+        help_text="Formulas that could not be converted when the post was last saved.",
+    )
     status = models.CharField(
         max_length=10,
         choices=Status.choices,
@@ -137,6 +143,8 @@ class Post(models.Model):
         """Markdown to stored, sanitized HTML, excerpt and reading time (render on write)."""
         result = rendering.render_markdown(self.body)
         self.body_html = result.html
+        self.toc_html = result.toc_html
+        self.render_warnings = result.warnings
         self.reading_minutes = result.reading_minutes
         if self.summary.strip():
             self.excerpt = rendering.plain_summary(self.summary)

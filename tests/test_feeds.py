@@ -37,7 +37,7 @@ def test_atom_carries_summary_and_full_content(feeds, make_post):
     assert feed.version == "atom10"
     entry = feed.entries[0]
     assert entry.summary == "正文第一段。 [代码]"
-    assert '<pre><code class="language-python">print(1)' in entry.content[0].value
+    assert '<code class="language-python"><span class="nb">print</span>' in entry.content[0].value
     assert {t.term for t in entry.tags} == {"深度学习", "PyTorch"}
     assert entry.published_parsed and entry.updated_parsed
 

@@ -1,67 +1,216 @@
-"""The rendering pipeline of this issue: Markdown to safe HTML, excerpt, reading time.
-(Math to MathML and highlighting are added on top of it later.)"""
+"""The rendering pipeline: Markdown with TeX and code to safe HTML, excerpt, reading time."""
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from blog.rendering import reading_minutes, render_markdown, sanitize, truncate
+from blog.rendering.code import MIN_CONTRAST, contrast, stylesheet
+
+SITE_CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "site.css"
 
 
 def html_of(text):
     return render_markdown(text).html
 
 
-def test_tex_inside_dollars_is_not_touched_by_markdown():
-    html = html_of("乘积 $a_i * b_i + c_i * d_i$ 求和")
-    assert "<code>a_i * b_i + c_i * d_i</code>" in html
+# --- Math -----------------------------------------------------------------------------------
+
+
+def test_inline_formula_becomes_mathml_with_its_tex_kept():
+    html = html_of("乘积 $a_i * b_i$ 求和")
+    assert '<span class="math math-inline"><math' in html
+    assert "<msub><mi>a</mi><mi>i</mi></msub><mo>*</mo><msub><mi>b</mi><mi>i</mi></msub>" in html
+    assert '<annotation encoding="application/x-tex">a_i * b_i</annotation>' in html
     assert "<em>" not in html
 
 
-def test_display_math_keeps_lines_that_look_like_markdown():
-    html = html_of("$$\n\\begin{aligned}\n- a &= b \\\\\n# c &= d\n\\end{aligned}\n$$\n")
-    assert '<div class="math math-display">' in html
-    assert "<ul>" not in html and "<h1" not in html
-    assert "- a &amp;= b \\\\" in html
+def test_display_formulas_in_all_three_spellings():
+    for text in ["$$\nx^2\n$$", "\\[x^2\\]", "$$x^2$$"]:
+        html = html_of(text)
+        assert '<div class="math math-display"><math' in html, text
+        assert 'display="block"' in html
+        assert "<msup><mi>x</mi><mn>2</mn></msup>" in html
+    assert '<span class="math math-inline">' in html_of("行内 \\(x^2\\) 公式")
+
+
+def test_braces_and_comparison_survive():
+    html = html_of(r"集合 $\{x \mid x < 0\}$ 为空")
+    assert "<mo>&lt;</mo>" in html
+    assert "math-failed" not in html
+    assert r"\{x \mid x &lt; 0\}" in html  # the annotation
+
+
+def test_aligned_becomes_a_table_aligned_at_the_equals_sign():
+    html = html_of(
+        "$$\n\\begin{aligned}\nf(x) &= (x+1)^2 \\\\\n&= x^2 + 2x + 1\n\\end{aligned}\n$$"
+    )
+    assert "<mtable" in html and html.count("<mtr>") == 2
+    assert 'columnalign="right"' in html and 'columnalign="left"' in html
+    assert "<mi>&amp;</mi>" not in html and "math-failed" not in html
+
+
+def test_matrices_get_their_brackets():
+    html = html_of(r"$$\begin{bmatrix} 1 & 0 \\ 0 & 1 \end{bmatrix}$$")
+    assert "<mo>[</mo><mtable>" in html and "<mo>]</mo>" in html
+    assert html.count("<mtd><mn>1</mn></mtd>") == 2
+
+
+def test_chinese_inside_text_is_kept():
+    html = html_of(r"$$\text{损失} = \sum_i \ell_i$$")
+    assert "<mtext>损失</mtext>" in html
+
+
+def test_dollar_inside_fenced_code_next_to_display_math():
+    html = html_of("```bash\necho $$ $HOME\n```\n\n$$x$$\n\n```\n$$not math$$\n```\n")
+    assert "echo $$ $HOME" in html.replace('<span class="w"> </span>', " ") or "$$" in html
+    assert "$$not math$$" in html
+    assert html.count("<math") == 1
 
 
 @pytest.mark.parametrize(
-    "prose", ["costs $5 and $10.", "价格是$5和$10。", "a lone $ sign", "escaped \\$x\\$"]
+    "prose", ["costs $5 and $10.", "价格是$5和$10。", "a lone $ sign", "5$ each, 10$ total"]
 )
 def test_dollars_in_prose_stay_as_written(prose):
     html = html_of(prose)
-    assert "math" not in html
-    assert "$" in html
+    assert "<math" not in html
+    assert html.count("$") == prose.count("$")
+
+
+def test_escaped_dollar_is_a_literal_dollar():
+    html = html_of(r"literally \$x\$ here")
+    assert "<math" not in html and "$x$" in html
 
 
 def test_dollars_inside_code_stay_as_written():
-    html = html_of('`$x$` and\n\n```bash\necho "$HOME $5"\n```\n')
-    assert "<code>$x$</code>" in html
-    assert 'echo "$HOME $5"' in html
-    assert "math" not in html
+    html = html_of("`$x$` and `$$y$$`")
+    assert "<code>$x$</code>" in html and "<code>$$y$$</code>" in html
+    assert "<math" not in html
 
 
-def test_fenced_code_keeps_its_language_class():
-    html = html_of("```python\nprint('hi')\n```\n")
-    assert '<pre><code class="language-python">' in html
+@pytest.mark.parametrize(
+    ("tex", "reason"),
+    [
+        (r"\frac{1}{", "never closed"),
+        (r"x^{2", "never closed"),
+        (r"\left( x", "converter failed"),
+        (r"\begin{tikzpicture} x \end{tikzpicture}", "environment tikzpicture"),
+        (r"\foo{x}", r"command \foo"),
+    ],
+)
+def test_a_formula_the_converter_cannot_handle_shows_its_source_and_warns(tex, reason):
+    result = render_markdown(f"前文\n\n$${tex}$$\n\n后文 $y$ 照常。")
+    assert '<div class="math math-display math-failed"><code class="math-source">' in result.html
+    assert tex.replace("<", "&lt;") in result.html
+    assert "后文" in result.html and "<mi>y</mi>" in result.html
+    assert len(result.warnings) == 1
+    assert reason in result.warnings[0] and tex in result.warnings[0]
 
 
-def test_chinese_headings_get_distinct_usable_ids():
-    html = html_of("## 感受野\n\n## 空洞卷积\n\n## 感受野\n")
-    assert 'id="感受野"' in html
-    assert 'id="空洞卷积"' in html
-    assert 'id="感受野_1"' in html
+@pytest.mark.parametrize(
+    "tex",
+    [
+        r"\text{<script>alert(1)</script>}",
+        r"\href{javascript:alert(1)}{x}",
+        r"\style{background:url(javascript:alert(1))}{x}",
+        r"\text{<img src=x onerror=alert(1)>}",
+        r"\class{x}{y} \href{data:text/html,hi}{z}",
+    ],
+)
+def test_tex_cannot_smuggle_markup_into_the_page(tex):
+    html = html_of(f"$${tex}$$ and ${tex}$")
+    assert dangers(html) == []
+    assert "<a " not in html and " href=" not in html
 
 
-def test_table_alignment_becomes_classes_not_styles():
-    html = html_of("| a | b |\n|:--|--:|\n| 1 | 2 |\n")
-    assert '<td class="align-right">2</td>' in html
+def test_text_with_markup_characters_reads_as_text():
+    assert "<mtext>&lt;b&gt;</mtext>" in html_of(r"$\text{<b>}$")
+
+
+# --- Code -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "source", "token"),
+    [
+        ("python", "def f(x):\n    return x  # 注释", '<span class="k">def</span>'),
+        ("bash", 'for f in *.md; do echo "$f"; done', '<span class="k">for</span>'),
+        ("cpp", "#include <vector>\nint main() { return 0; }", '<span class="kt">int</span>'),
+        ("javascript", "const x = 1;", '<span class="kd">const</span>'),
+        ("yaml", "key: value\nlist: [1, 2]", '<span class="nt">key</span>'),
+        ("rust", "fn main() { let x = 5; }", '<span class="k">fn</span>'),
+    ],
+)
+def test_fenced_code_is_highlighted_with_classes(language, source, token):
+    html = html_of(f"```{language}\n{source}\n```\n")
+    assert f'<div class="highlight"><pre><span></span><code class="language-{language}">' in html
+    assert token in html
     assert "style=" not in html
+
+
+def test_code_without_a_language_is_plain():
+    html = html_of("```\nx = 1  # $y$\n```\n")
+    assert "<code>x = 1  # $y$\n</code>" in html
+    assert '<span class="' not in html
+
+
+def test_inline_code_is_untouched():
+    assert "<code>a_b *c*</code>" in html_of("`a_b *c*`")
+
+
+def test_site_css_carries_the_current_pygments_rules():
+    """Regenerate with `python manage.py pygments_css` after changing the styles."""
+    assert stylesheet() in SITE_CSS.read_text(encoding="utf-8")
+
+
+def test_every_code_colour_is_readable_on_its_background():
+    css = stylesheet()
+    light, dark = css.split("@media (prefers-color-scheme: dark)")
+    for part in (light, dark):
+        background = re.search(r"\.highlight \{ background: (#[0-9a-f]{6})", part).group(1)
+        for colour in re.findall(r"(?<![-\w])color: (#[0-9a-fA-F]{3,6})", part):
+            assert contrast(colour, background) >= MIN_CONTRAST, colour
+
+
+# --- Structure ------------------------------------------------------------------------------
+
+
+def test_chinese_headings_get_distinct_usable_ids_and_anchors():
+    html = html_of("## 感受野\n\n## 空洞卷积\n\n## 感受野\n")
+    assert '<h2 id="感受野">感受野<a class="headerlink" href="#感受野"' in html
+    assert 'id="空洞卷积"' in html and 'id="感受野_1"' in html
+
+
+def test_table_of_contents_from_three_headings():
+    result = render_markdown("## 一、定义\n\n### 记号 $x$\n\n## 二、推导\n\n正文")
+    assert result.toc_html.startswith('<ol><li><a href="#一定义">一、定义</a><ol>')
+    assert result.toc_html.count("<li>") == 3
+    assert render_markdown("## 只有\n\n## 两个").toc_html == ""
+
+
+def test_table_of_contents_escapes_heading_text():
+    toc = render_markdown("## a < b & c\n\n## 二\n\n## 三").toc_html
+    assert "a &lt; b &amp; c" in toc and "<b" not in toc.replace("<br", "")
+
+
+def test_tables_footnotes_and_definition_lists():
+    html = html_of(
+        "| a | b |\n|:--|--:|\n| 1 | 2 |\n\n正文[^1]\n\n[^1]: 脚注内容\n\nmIoU\n:   平均交并比\n"
+    )
+    assert '<td class="align-right">2</td>' in html and "style=" not in html
+    assert '<a class="footnote-ref" href="#fn:1">1</a>' in html
+    assert '<li id="fn:1">' in html and 'class="footnote-backref"' in html
+    assert "<dt>mIoU</dt>" in html and "<dd>平均交并比</dd>" in html
 
 
 def test_images_are_lazy_with_alt_and_size():
     html = html_of("![感受野示意](/static/demo/x.svg){ width=640 height=320 }")
-    assert 'alt="感受野示意"' in html
-    assert 'loading="lazy"' in html
+    assert 'alt="感受野示意"' in html and 'loading="lazy"' in html
     assert 'width="640"' in html and 'height="320"' in html
 
 
@@ -71,40 +220,103 @@ def test_outside_links_get_nofollow_and_own_links_do_not():
     assert '<a href="/posts/x/">内</a>' in html
 
 
-@pytest.mark.parametrize(
-    "attack",
-    [
-        "<script>alert(1)</script>",
-        '<img src=x onerror="alert(1)">',
-        "[x](javascript:alert(1))",
-        '<a href="vbscript:msgbox(1)">x</a>',
-        '<a href="data:text/html,<script>alert(1)</script>">x</a>',
-        '<iframe src="https://evil.example"></iframe>',
-        "<style>body{display:none}</style>",
-        '<form action="/x"><input name=a></form>',
-        '<object data="x.swf"></object>',
-        '<p style="position:fixed">x</p>',
-        '<svg onload="alert(1)"></svg>',
-    ],
-)
+# --- Safety ---------------------------------------------------------------------------------
+
+ATTACKS = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[x](javascript:alert(1))",
+    "[x](JaVaScRiPt:alert(1))",
+    "[x](&#106;avascript:alert(1))",
+    '<a href="vbscript:msgbox(1)">x</a>',
+    '<a href="data:text/html,<script>alert(1)</script>">x</a>',
+    "![x](data:image/svg+xml,<svg onload=alert(1)>)",
+    '<iframe src="https://evil.example"></iframe>',
+    "<style>body{display:none}</style>",
+    '<form action="/x"><input name=a></form>',
+    '<object data="x.swf"></object>',
+    '<embed src="x.swf">',
+    '<p style="position:fixed">x</p>',
+    '<svg onload="alert(1)"></svg>',
+    "<math><mi xlink:href='javascript:alert(1)'>x</mi></math>",
+    "<math><annotation-xml encoding='text/html'><img src=x onerror=alert(1)>"
+    "</annotation-xml></math>",
+    '<details open ontoggle="alert(1)">x</details>',
+    "<a href='#' onclick='alert(1)'>x</a>",
+    "<base href='https://evil.example/'>",
+    "<meta http-equiv='refresh' content='0;url=javascript:alert(1)'>",
+]
+
+
+class _Inspector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.problems = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"script", "style", "iframe", "object", "embed", "form", "input", "base",
+                   "meta", "link", "svg", "annotation-xml"}:  # fmt: skip
+            self.problems.append(tag)
+        for name, value in attrs:
+            if name.startswith("on") or name in ("style", "xlink:href", "srcdoc", "formaction"):
+                self.problems.append(f"{tag}[{name}]")
+            if name in ("href", "src") and value:
+                scheme = re.match(
+                    r"([a-z][a-z0-9+.-]*):", re.sub(r"[\s\x00-\x1f]", "", value.lower())
+                )
+                if scheme and scheme.group(1) not in ("http", "https", "mailto"):
+                    self.problems.append(f"{tag}[{name}={value}]")
+
+
+def dangers(html):
+    inspector = _Inspector()
+    inspector.feed(html)
+    return inspector.problems
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
 def test_nothing_that_runs_script_survives(attack):
-    html = html_of(f"正文\n\n{attack}\n\n结尾")
-    lowered = html.lower()
-    for bad in ("<script", "onerror", "onload", "javascript:", "vbscript:", "data:text",
-                "<iframe", "<style", "<form", "<input", "<object", "style=", "<svg"):  # fmt: skip
-        assert bad not in lowered
+    html = html_of(f"正文\n\n{attack}\n\n结尾 $x$")
+    assert dangers(html) == []
     assert "正文" in html and "结尾" in html
 
 
 def test_sanitizer_drops_classes_it_does_not_know():
     assert sanitize('<span class="math evil">x</span>') == '<span class="math">x</span>'
+    assert sanitize('<code class="language-py x">y</code>') == '<code class="language-py">y</code>'
 
 
-def test_excerpt_uses_placeholders_for_formula_code_and_image():
+MARKDOWN_PIECES = st.sampled_from(
+    ["$", "$$", "\\", "`", "```", "```python\n", "\n", "\n\n", " ", "*", "_", "{", "}", "[x](",
+     ")", "<", ">", "&", "#", "- ", "1. ", "|", "---", "![", "\\frac{", "\\text{", "\\href{",
+     "\\begin{aligned}", "\\end{aligned}", "\\\\", "^", "_i", "javascript:", "<script>",
+     "</script>", "<img src=x onerror=alert(1)>", "<a href=\"", "\" onclick=\"", "中文",
+     "感受野", "x", "1", "[^1]", "[^1]: n", ":   ", "\\(", "\\)", "\\[", "\\]", "~~~",
+     "<math>", "<mi>", "<style>", "<iframe>", "data:", "&#106;"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(MARKDOWN_PIECES, st.text(max_size=5)), max_size=40).map("".join))
+def test_no_markdown_input_raises_or_emits_script(text):
+    result = render_markdown(text)
+    assert dangers(result.html) == []
+    assert dangers(result.toc_html) == []
+    assert "<" not in result.excerpt or "<" in text
+
+
+# --- Excerpt and reading time ---------------------------------------------------------------
+
+
+def test_excerpt_of_an_article_that_begins_with_a_formula_and_code():
     text = (
         "$$\nE = mc^2\n$$\n\n```python\nx = 1\n```\n\n![图](/a.png)\n\n## 标题\n\n正文从这里开始。"
     )
     assert render_markdown(text).excerpt == "[公式] [代码] [图片] 正文从这里开始。"
+
+
+def test_excerpt_keeps_inline_formulas_as_placeholders():
+    assert render_markdown("感受野 $r_l$ 的计算").excerpt == "感受野 [公式] 的计算"
 
 
 @override_settings(LANGUAGE_CODE="en")
@@ -123,9 +335,7 @@ def test_cut_never_splits_a_latin_word():
     text = "中" * 100 + " DistributedDataParallel makes training fast"
     cut = truncate(text, 110)
     assert cut.endswith("...")
-    words = cut[:-3].split()
-    assert all(w in text.split() for w in words)
-    assert "Distri..." not in cut
+    assert all(word in text.split() for word in cut[:-3].split())
 
 
 def test_cut_never_splits_a_placeholder():
@@ -142,6 +352,10 @@ def test_reading_time_counts_chinese_characters_and_latin_words_apart():
     assert reading_minutes("word " * 1000) == 5
     assert reading_minutes("字" * 400 + " word" * 200) == 2
     assert reading_minutes("") == 1
+
+
+def test_a_3000_character_chinese_article_is_not_one_minute():
+    assert render_markdown("这是一个关于感受野的句子。" * 250).reading_minutes >= 7
 
 
 def test_empty_and_whitespace_bodies_render():

@@ -61,7 +61,7 @@ def test_article_page_shows_everything_a_reader_needs(client, make_post):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<h1>感受野的计算</h1>" in html
-    assert '<h2 id="定义">定义</h2>' in html
+    assert '<h2 id="定义">定义<a class="headerlink"' in html
     assert 'href="/category/deep-learning/"' in html
     assert 'href="/tag/cnn/"' in html and f'href="/tag/{quote("感受野")}/"' in html
     assert f'href="{before.get_absolute_url()}" rel="prev"' in html
@@ -212,8 +212,11 @@ def test_demo_articles_render_on_their_pages(client, demo):
         response = client.get(post.get_absolute_url())
         assert response.status_code == 200
         html = response.content.decode()
-        assert 'class="math' in html, post.slug
-        assert '<pre><code class="language-' in html, post.slug
+        assert '<span class="math math-inline"><math' in html, post.slug
+        assert '<div class="math math-display"><math' in html, post.slug
+        assert "math-failed" not in html, post.slug
+        assert '<div class="highlight"><pre><span></span><code class="language-' in html, post.slug
+        assert '<span class="k' in html or '<span class="n' in html, post.slug
         assert "$$" not in html, post.slug
 
 

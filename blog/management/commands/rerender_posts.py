@@ -7,19 +7,22 @@ from blog.models import Post
 class Command(BaseCommand):
     help = "Renders every stored post again, after the Markdown pipeline changed."
 
+    RENDERED = ("body_html", "excerpt", "reading_minutes", "toc_html", "render_warnings")
+
+    def stored(self, post):
+        return tuple(getattr(post, name) for name in self.RENDERED)
+
     def handle(self, *args, **options):
         total = Post.objects.count()
         changed = 0
         for done, post in enumerate(Post.objects.order_by("pk").iterator(chunk_size=200), 1):
-            before = (post.body_html, post.excerpt, post.reading_minutes)
+            before = self.stored(post)
             post.render()
-            if (post.body_html, post.excerpt, post.reading_minutes) != before:
+            if self.stored(post) != before:
                 # updated_at moves only when what readers get changed, so feeds and caches
                 # that key on it see the new version and nothing else looks edited.
                 Post.objects.filter(pk=post.pk).update(
-                    body_html=post.body_html,
-                    excerpt=post.excerpt,
-                    reading_minutes=post.reading_minutes,
+                    **dict(zip(self.RENDERED, self.stored(post), strict=True)),
                     updated_at=timezone.now(),
                 )
                 changed += 1

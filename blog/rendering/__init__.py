@@ -1,0 +1,50 @@
+"""Markdown to safe HTML, excerpt, contents and reading time: all a post stores on save.
+
+Nothing here runs at request time: pages and feeds print what `render_markdown` stored.
+"""
+
+from dataclasses import dataclass, field
+from html import escape
+
+from . import markdown_ext
+from .sanitize import sanitize
+from .text import collapse, excerpt_and_reading, reading_minutes, truncate
+
+TOC_MIN_HEADINGS = 3
+
+__all__ = ["Rendered", "render_markdown", "sanitize", "truncate", "reading_minutes"]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    excerpt: str
+    reading_minutes: int
+    toc_html: str = ""
+    warnings: list = field(default_factory=list)
+
+
+def _count(tokens):
+    return sum(1 + _count(t["children"]) for t in tokens)
+
+
+def _toc_list(tokens):
+    # Python-Markdown gives the names already HTML-escaped; the result is sanitized anyway.
+    items = "".join(
+        f'<li><a href="#{escape(t["id"])}">{t["name"]}</a>'
+        f"{_toc_list(t['children']) if t['children'] else ''}</li>"
+        for t in tokens
+    )
+    return f"<ol>{items}</ol>"
+
+
+def render_markdown(text):
+    html, toc_tokens, warnings = markdown_ext.convert(text or "")
+    html = sanitize(html)
+    excerpt, minutes = excerpt_and_reading(html)
+    toc_html = sanitize(_toc_list(toc_tokens)) if _count(toc_tokens) >= TOC_MIN_HEADINGS else ""
+    return Rendered(html, excerpt, minutes, toc_html, warnings)
+
+
+def plain_summary(text):
+    return collapse(text)

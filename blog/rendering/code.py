@@ -1,0 +1,115 @@
+"""Code blocks: Pygments on the server, CSS classes only, one stylesheet with a dark variant."""
+
+import re
+
+from pygments.formatters import HtmlFormatter
+from pygments.styles import get_style_by_name
+from pygments.token import STANDARD_TYPES
+
+LIGHT_STYLE = "xcode"
+DARK_STYLE = "github-dark"
+LIGHT_BACKGROUND = "#f6f5f1"
+DARK_BACKGROUND = "#1e2026"
+MIN_CONTRAST = 4.5  # WCAG AA for code, measured against the block's own background
+
+# The short class names Pygments gives its tokens ("k", "nf", "s2"…): the sanitizer keeps
+# these on <span> and nothing else.
+TOKEN_CLASSES = frozenset(name for name in STANDARD_TYPES.values() if name)
+
+
+class CodeFormatter(HtmlFormatter):
+    """Pygments' HTML with the block's language kept on <code> (`language-python`), the
+    convention other tools and readers' extensions look for."""
+
+    def __init__(self, lang_str="", **options):
+        super().__init__(**options)
+        self.lang_str = lang_str
+
+    def _wrap_code(self, source):
+        language = re.sub(r"[^A-Za-z0-9_+#.-]", "", self.lang_str)
+        if language == "language-text":  # what a block without a language gets: plain
+            language = ""
+        yield 0, f'<code class="{language}">' if language else "<code>"
+        yield from source
+        yield 0, "</code>"
+
+
+def _luminance(hex_colour):
+    value = hex_colour.lstrip("#")
+    if len(value) == 3:
+        value = "".join(c * 2 for c in value)
+    channels = [int(value[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a, b):
+    la, lb = _luminance(a), _luminance(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def _toward(hex_colour, target, step=0.08):
+    value = hex_colour.lstrip("#")
+    if len(value) == 3:
+        value = "".join(c * 2 for c in value)
+    rgb = [int(value[i : i + 2], 16) for i in (0, 2, 4)]
+    end = [int(target[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (e - c) * step):02x}" for c, e in zip(rgb, end, strict=True))
+
+
+def readable(colour, background):
+    """`colour`, moved toward black or white just enough to reach MIN_CONTRAST."""
+    target = "#000000" if _luminance(background) > 0.18 else "#ffffff"
+    while contrast(colour, background) < MIN_CONTRAST:
+        colour = _toward(colour, target)
+    return colour
+
+
+def _rules(style_name, background):
+    formatter = HtmlFormatter(style=get_style_by_name(style_name))
+    lines = []
+    for line in formatter.get_style_defs(".highlight").splitlines():
+        if not line.startswith(".highlight .") or "{" not in line:
+            continue  # the block's own background and line-number rules are ours
+        selector, _, declarations = line.partition("{")
+        declarations = declarations.split("}")[0]
+        declarations = re.sub(r"background-color: #[0-9a-fA-F]{3,6};?", "", declarations)
+        declarations = re.sub(r"border: [^;]+;?", "", declarations)
+        declarations = re.sub(
+            r"(?<![-\w])color: (#[0-9a-fA-F]{3,6})",
+            lambda m: f"color: {readable(m.group(1), background)}",
+            declarations,
+        )
+        if declarations.strip():
+            lines.append(f"{selector.strip()} {{ {declarations.strip()} }}")
+    return lines
+
+
+START_MARK = "/* pygments:start (python manage.py pygments_css) */"
+END_MARK = "/* pygments:end */"
+
+
+def stylesheet():
+    """The Pygments part of site.css: light rules, then the dark variant."""
+    light = _rules(LIGHT_STYLE, LIGHT_BACKGROUND)
+    dark = _rules(DARK_STYLE, DARK_BACKGROUND)
+    # A token the light style colours but the dark one does not must not keep its light
+    # colour (black on dark grey): it falls back to the text colour.
+    dark_selectors = {rule.split(" {")[0] for rule in dark}
+    dark += [
+        f"{selector} {{ color: inherit; font-weight: inherit; font-style: inherit }}"
+        for selector in (rule.split(" {")[0] for rule in light)
+        if selector not in dark_selectors
+    ]
+    return "\n".join(
+        [
+            f"/* Pygments {LIGHT_STYLE} and {DARK_STYLE}, each colour at least "
+            f"{MIN_CONTRAST}:1 on its block. */",
+            f".highlight {{ background: {LIGHT_BACKGROUND}; }}",
+            *light,
+            "@media (prefers-color-scheme: dark) {",
+            f"  .highlight {{ background: {DARK_BACKGROUND}; }}",
+            *(f"  {rule}" for rule in dark),
+            "}",
+        ]
+    )

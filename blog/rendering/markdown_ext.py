@@ -1,0 +1,137 @@
+"""Python-Markdown configured for technical writing: TeX kept away from Markdown's inline
+syntax and turned into MathML, code highlighted by Pygments, and a tree pass adding what the
+page needs (table alignment as classes, lazy images, rel on outside links)."""
+
+import re
+from urllib.parse import urlsplit
+
+import markdown
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify_unicode
+from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+
+from .code import CodeFormatter
+from .math import formula_html
+
+# A display formula, $$ … $$ or \[ … \], possibly over several lines; a code span is matched
+# too, first, so that `$$` inside backticks is left alone.
+DISPLAY_MATH_RE = re.compile(
+    r"(?P<ticks>`+).+?(?<!`)(?P=ticks)(?!`)"
+    r"|(?<!\\)\$\$(?P<dollars>.+?)(?<!\\)\$\$"
+    r"|\\\[(?P<brackets>.+?)\\\]",
+    re.DOTALL,
+)
+# Inline $…$ follows Pandoc's rule so that prices survive: the opening $ is followed by a
+# non-space, the closing $ is preceded by a non-space and not followed by a digit.
+# "costs $5 and $10" and "价格是$5和$10" are therefore prose, not formulas.
+INLINE_DOLLAR_RE = r"(?<![\\$])\$(?=[^\s$])((?:\\.|[^\\$\n])+?)(?<=\S)\$(?![\d$])"
+INLINE_PAREN_RE = r"\\\((.+?)\\\)"
+FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})")
+ALIGN_RE = re.compile(r"text-align:\s*(left|right|center)")
+
+
+class DisplayMathPreprocessor(Preprocessor):
+    """Takes display formulas out before block parsing, outside fenced code, so a line of
+    TeX that starts with `-` or `#` never turns into a list or a heading."""
+
+    def run(self, lines):
+        out, chunk, fence = [], [], None
+
+        def flush():
+            if chunk:
+                text = DISPLAY_MATH_RE.sub(self._stash, "\n".join(chunk))
+                out.extend(text.split("\n"))
+                chunk.clear()
+
+        for line in lines:
+            stripped = line.strip()
+            if fence is None and (m := FENCE_RE.match(stripped)):
+                flush()
+                fence = m.group("fence")
+                out.append(line)
+            elif fence is not None:
+                out.append(line)
+                if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                    fence = None
+            else:
+                chunk.append(line)
+        flush()
+        return out
+
+    def _stash(self, match):
+        if match.group("ticks"):
+            return match.group(0)
+        tex = (
+            match.group("dollars")
+            if match.group("dollars") is not None
+            else match.group("brackets")
+        )
+        html = formula_html(tex, True, self.md.formula_warnings)
+        return f"\n\n{self.md.htmlStash.store(html)}\n\n"
+
+
+class InlineMathProcessor(InlineProcessor):
+    def handleMatch(self, m, data):
+        html = formula_html(m.group(1), False, self.md.formula_warnings)
+        return self.md.htmlStash.store(html), m.start(0), m.end(0)
+
+
+class PageTreeprocessor(Treeprocessor):
+    def run(self, root):
+        for el in root.iter():
+            style = el.attrib.pop("style", None)
+            if el.tag in ("th", "td") and style and (m := ALIGN_RE.search(style)):
+                el.set("class", f"align-{m.group(1)}")
+            if el.tag == "img":
+                el.set("loading", "lazy")
+                el.set("decoding", "async")
+            if el.tag == "a" and is_external(el.get("href", "")):
+                el.set("rel", "nofollow noopener")
+        return None
+
+
+def is_external(href):
+    parts = urlsplit(href.strip())
+    return bool(parts.scheme in ("http", "https") and parts.netloc)
+
+
+class TechWritingExtension(Extension):
+    def extendMarkdown(self, md):
+        md.formula_warnings = []
+        md.ESCAPED_CHARS.append("$")  # \$ is a literal dollar
+        # After fenced code (25) has taken code blocks out, before raw HTML and blocks.
+        md.preprocessors.register(DisplayMathPreprocessor(md), "display_math", 24)
+        # Above backslash escapes (180) so `\{` reaches TeX intact, below code spans (190)
+        # so `$x$` inside backticks stays code.
+        md.inlinePatterns.register(InlineMathProcessor(INLINE_DOLLAR_RE, md), "math_dollar", 185)
+        md.inlinePatterns.register(InlineMathProcessor(INLINE_PAREN_RE, md), "math_paren", 186)
+        md.treeprocessors.register(PageTreeprocessor(md), "page", 0)
+
+    def reset(self):
+        self.md.formula_warnings = []
+
+
+def convert(text):
+    """Markdown to (unsanitized) HTML, the heading tree and the formula warnings."""
+    md = markdown.Markdown(
+        extensions=["extra", "sane_lists", "toc", "codehilite", TechWritingExtension()],
+        extension_configs={
+            "toc": {
+                "slugify": slugify_unicode,
+                "permalink": "#",
+                "permalink_class": "headerlink",
+                "permalink_title": "Link to this section",
+                "toc_depth": "2-4",
+            },
+            "codehilite": {
+                "css_class": "highlight",
+                "guess_lang": False,
+                "pygments_formatter": CodeFormatter,
+            },
+        },
+        output_format="html",
+    )
+    html = md.convert(text)
+    return html, md.toc_tokens, list(md.formula_warnings)
