@@ -124,3 +124,29 @@ def test_changelist_queries_do_not_grow_with_posts(
     many_posts(200)
     with django_assert_max_num_queries(12):
         assert admin_client.get("/admin/blog/post/").status_code == 200
+
+
+def test_author_is_warned_about_a_formula_that_cannot_be_converted(admin_client, category):
+    response = admin_client.post(
+        "/admin/blog/post/add/",
+        {
+            "title": "坏公式",
+            "slug": "bad-formula",
+            "category": category.pk,
+            "tags": "",
+            "body": "好的 $x^2$，坏的 $$\\frac{1}{$$ 结束。",
+            "summary": "",
+            "status": "draft",
+            "published_at_0": "2026-03-01",
+            "published_at_1": "10:00:00",
+            "author": "",
+        },
+        follow=True,
+    )
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("\\frac{1}{" in m and "never closed" in m for m in messages), messages
+    post = Post.objects.get()
+    assert post.render_warnings == ["an opening brace { is never closed: \\frac{1}{"]
+    change = admin_client.get(f"/admin/blog/post/{post.pk}/change/").content.decode()
+    assert "never closed: \\frac{1}{" in change
+    assert '<code class="math-source">\\frac{1}{</code>' in post.body_html

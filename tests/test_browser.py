@@ -161,3 +161,100 @@ def test_author_writes_and_previews_a_draft_in_the_admin(open_page, category, dj
     page.goto(page.url.split("/admin/")[0] + post.get_absolute_url())
     assert "Preview" in page.locator(".preview-note").inner_text()
     assert page.problems == []
+
+
+# Each payload tries to run `hit()` (or alert). They are written for this test, in the
+# shapes of the well-known filter-evasion families.
+XSS_PAYLOADS = [
+    "<script>hit()</script>",
+    "<SCRIPT SRC=data:text/javascript,hit()></SCRIPT>",
+    "<img src=x onerror=hit()>",
+    "<img src=x onerror='hit()'/>",
+    '<img """><script>hit()</script>">',
+    "<img src=`x` onerror=hit()>",
+    "<svg onload=hit()>",
+    "<svg><script>hit()</script></svg>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=hit()>",
+    "<math><annotation-xml encoding=text/html><img src=x onerror=hit()></annotation-xml></math>",
+    "<body onload=hit()>",
+    "<iframe src=javascript:hit()></iframe>",
+    "<iframe srcdoc='<script>parent.hit()</script>'></iframe>",
+    "<object data=javascript:hit()></object>",
+    "<embed src=javascript:hit()>",
+    "<a href=javascript:hit()>a1</a>",
+    "<a href=JaVaScRiPt:hit()>a2</a>",
+    "<a href='jav&#x09;ascript:hit()'>a3</a>",
+    "<a href='&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;hit()'>a4</a>",
+    "<a href=' javascript:hit()'>a5</a>",
+    "[a6](javascript:hit())",
+    "[a7](javascript&#58;hit())",
+    "[a8](<javascript:hit()>)",
+    "[a9]: javascript:hit()\n\n[a9]",
+    "![i1](javascript:hit())",
+    '![i2](x" onerror="hit())',
+    "<a href=vbscript:hit()>a10</a>",
+    "<a href='data:text/html,<script>hit()</script>'>a11</a>",
+    "<form action=javascript:hit()><button>f</button></form>",
+    "<button formaction=javascript:hit()>b</button>",
+    "<input autofocus onfocus=hit()>",
+    "<details open ontoggle=hit()>d</details>",
+    "<div style='background:url(javascript:hit())'>s</div>",
+    "<style>@import 'javascript:hit()';</style>",
+    "<link rel=stylesheet href=javascript:hit()>",
+    "<meta http-equiv=refresh content='0;url=javascript:hit()'>",
+    "<base href=javascript:hit()//>",
+    "<marquee onstart=hit()>m</marquee>",
+    "<video><source onerror=hit()></video>",
+    "<audio src=x onerror=hit()></audio>",
+    "<p title='</p><img src=x onerror=hit()>'>t</p>",
+    "<!--<img src=x onerror=hit()>-->",
+    "<noscript><p title='</noscript><img src=x onerror=hit()>'></noscript>",
+    "<template><img src=x onerror=hit()></template>",
+    "<select><style></select><img src=x onerror=hit()></style>",
+    "$\\text{<img src=x onerror=hit()>}$",
+    "$\\href{javascript:hit()}{h1}$",
+    "$$\\href{javascript:hit()}{h2}$$",
+    "$\\style{background:url(javascript:hit())}{s}$",
+    "`<img src=x onerror=hit()>`",
+    "```html\n<img src=x onerror=hit()>\n```",
+    '[x](https://example.org "t" onclick="hit()")',
+]
+
+
+def test_xss_payloads_run_nowhere(browser, make_post):
+    # One post per payload: an unclosed <style> or <math> legitimately swallows the rest of
+    # its own document, which would hide the payloads after it.
+    posts = [
+        make_post(body=f"前文 [ok](/posts/x/)\n\n{payload}\n\n后文") for payload in XSS_PAYLOADS
+    ]
+    context = browser.new_context(java_script_enabled=True)
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    # The stored HTML on its own, without the page's Content-Security-Policy: the sanitizer
+    # alone has to hold.
+    page.set_content(
+        "<!doctype html><html><head><script>window.hits = 0; window.hit = () => hits++;"
+        "</script></head><body>"
+        + "".join(f"<section>{post.body_html}</section>" for post in posts)
+        + "</body></html>"
+    )
+    page.evaluate(
+        """() => {
+        document.addEventListener('click', e => {
+            const a = e.target.closest('a');
+            if (a && /^(https?:|#|\\/)/.test(a.getAttribute('href') || '')) e.preventDefault();
+        }, true);
+        for (const el of document.querySelectorAll('*')) {
+            for (const type of ['mouseover', 'focus', 'click', 'toggle', 'error', 'load']) {
+                el.dispatchEvent(new Event(type));
+            }
+            if (el.tagName === 'A') el.click();
+        }
+    }"""
+    )
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.hits") == 0
+    assert dialogs == []
+    assert page.locator("a[href='/posts/x/']").count() == len(XSS_PAYLOADS)
+    context.close()

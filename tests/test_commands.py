@@ -107,3 +107,26 @@ def test_demo_file_with_bad_front_matter_names_file_and_line(tmp_path, monkeypat
     with pytest.raises(CommandError, match=r"bad\.md:\d+: front matter is not valid YAML"):
         run("load_demo")
     assert not Post.objects.exists()
+
+
+def test_rerender_posts_lists_formulas_it_could_not_convert(make_post):
+    make_post(slug="broken", body="$$\\begin{tikzpicture}x\\end{tikzpicture}$$")
+    output = run("rerender_posts")
+    assert "broken: the environment tikzpicture is not supported" in output
+
+
+def test_demo_articles_have_no_formula_problems(demo):
+    assert [(p.slug, p.render_warnings) for p in Post.objects.all() if p.render_warnings] == []
+
+
+def test_pygments_css_command_keeps_site_css_in_step(tmp_path, settings):
+    from blog.rendering.code import END_MARK, START_MARK, stylesheet
+
+    (tmp_path / "static" / "css").mkdir(parents=True)
+    css = tmp_path / "static" / "css" / "site.css"
+    css.write_text(f"body {{}}\n{START_MARK}\nold\n{END_MARK}\np {{}}\n", encoding="utf-8")
+    settings.BASE_DIR = tmp_path
+    run("pygments_css")
+    text = css.read_text(encoding="utf-8")
+    assert text.startswith("body {}") and text.endswith("p {}\n")
+    assert stylesheet() in text and "\nold\n" not in text

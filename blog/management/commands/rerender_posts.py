@@ -15,9 +15,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         total = Post.objects.count()
         changed = 0
+        problems = []
         for done, post in enumerate(Post.objects.order_by("pk").iterator(chunk_size=200), 1):
             before = self.stored(post)
             post.render()
+            problems += [(post.slug, warning) for warning in post.render_warnings]
             if self.stored(post) != before:
                 # updated_at moves only when what readers get changed, so feeds and caches
                 # that key on it see the new version and nothing else looks edited.
@@ -30,3 +32,5 @@ class Command(BaseCommand):
                 self.stdout.write(f"\rRendered {done}/{total}", ending="")
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"{total} post(s) rendered, {changed} changed."))
+        for slug, warning in problems:
+            self.stdout.write(self.style.WARNING(f"{slug}: {warning}"))
