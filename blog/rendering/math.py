@@ -37,6 +37,10 @@ REWRITES = {
     "equation": None,
     "equation*": None,
 }
+# Numbering directives show nothing on a web page (there is no \ref to point at them), and
+# \arg is an operator name latex2mathml does not know.
+DROPPED_RE = re.compile(r"\\label\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z])")
+ARG_RE = re.compile(r"\\arg(?![A-Za-z])")
 BEGIN_END_RE = re.compile(r"\\(begin|end)\s*\{([^{}]*)\}")
 TEXT_COMMAND_RE = re.compile(
     r"\\(?:text|textrm|textbf|textit|texttt|textsf|textup|textnormal|mbox|hbox|"
@@ -116,7 +120,8 @@ def tex_to_mathml(tex, display=False):
     if len(source) > MAX_TEX_LENGTH:
         raise FormulaError(f"the formula is longer than {MAX_TEX_LENGTH} characters")
     _check_braces(source)
-    prepared = _escape_text_arguments(_rewrite_environments(source))
+    prepared = ARG_RE.sub(r"\\operatorname{arg}", DROPPED_RE.sub(" ", source))
+    prepared = _escape_text_arguments(_rewrite_environments(prepared))
     try:
         mathml = convert(prepared, display="block" if display else "inline")
     except RecursionError as exc:
