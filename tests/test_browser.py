@@ -146,6 +146,7 @@ def test_author_writes_and_previews_a_draft_in_the_admin(open_page, category, dj
     page.fill("#id_username", "author")
     page.fill("#id_password", "s3cret-pass-1")
     page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
     page.goto(page.url.split("/admin/")[0] + "/admin/blog/post/add/")
     page.fill("#id_title", "混合精度 AMP 入门")
     page.locator("#id_title").blur()
@@ -155,6 +156,7 @@ def test_author_writes_and_previews_a_draft_in_the_admin(open_page, category, dj
     page.fill("#id_tags", "PyTorch, 混合精度")
     page.fill("#id_body", "损失缩放 $L \\cdot s$ 防止下溢。")
     page.click("input[name=_save]")
+    page.wait_for_url("**/admin/blog/post/")
     post = Post.objects.get()
     assert post.status == Post.Status.DRAFT
     assert post.slug == "混合精度-amp-入门"

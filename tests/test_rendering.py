@@ -82,6 +82,22 @@ def test_dollars_in_prose_stay_as_written(prose):
     assert html.count("$") == prose.count("$")
 
 
+@pytest.mark.parametrize(
+    ("text", "formulas", "dollars"),
+    [
+        ("$ \\alpha $ 与 $ x $ 和 $\\beta $", 3, 0),
+        ("$ a_i = b $", 1, 0),
+        ("USD$5, $x_1$", 1, 1),
+        ("it costs $5 = 5 dollars and $x$", 1, 1),
+        ("pay $ 5 now and $3 later", 0, 2),
+    ],
+)
+def test_spaces_inside_dollars_are_a_formula_only_when_it_looks_like_tex(text, formulas, dollars):
+    html = html_of(text)
+    assert html.count("<math") == formulas
+    assert html.split("<annotation")[0].count("$") == dollars or html.count("$") == dollars
+
+
 def test_escaped_dollar_is_a_literal_dollar():
     html = html_of(r"literally \$x\$ here")
     assert "<math" not in html and "$x$" in html

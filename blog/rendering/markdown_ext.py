@@ -23,10 +23,17 @@ DISPLAY_MATH_RE = re.compile(
     r"|\\\[(?P<brackets>.+?)\\\]",
     re.DOTALL,
 )
-# Inline $…$ follows Pandoc's rule so that prices survive: the opening $ is followed by a
-# non-space, the closing $ is preceded by a non-space and not followed by a digit.
-# "costs $5 and $10" and "价格是$5和$10" are therefore prose, not formulas.
-INLINE_DOLLAR_RE = r"(?<![\\$])\$(?=[^\s$])((?:\\.|[^\\$\n])+?)(?<=\S)\$(?![\d$])"
+# Inline $…$ is a formula unless it reads as prices. The closing $ is never followed by a
+# digit ("$5 and $10", "价格是$5和$10" stay prose); where a writer left spaces inside the
+# dollars ("$ \alpha $", common in editors such as Typora), the content must look like TeX.
+INLINE_DOLLAR_RE = (
+    r"(?<![\\$])\$(?:"
+    r"(?=[^\s$])((?:\\.|[^\\$\n])+?)(?<=\S)"  # $x_1$: touching both dollars
+    r"|(\s+(?:\\.|[^\\$\n])*?(?:\\[A-Za-z]|[\^_{}=])(?:\\.|[^\\$\n])*?)"  # $ \alpha $
+    r"|(\\[A-Za-z](?:\\.|[^\\$\n])*?\s+)"  # $\alpha $
+    r"|(\s+[A-Za-z]\s+)"  # $ x $
+    r")\$(?![\d$])"
+)
 INLINE_PAREN_RE = r"\\\((.+?)\\\)"
 FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})")
 ALIGN_RE = re.compile(r"text-align:\s*(left|right|center)")
@@ -74,7 +81,8 @@ class DisplayMathPreprocessor(Preprocessor):
 
 class InlineMathProcessor(InlineProcessor):
     def handleMatch(self, m, data):
-        html = formula_html(m.group(1), False, self.md.formula_warnings)
+        tex = next(group for group in m.groups() if group is not None)
+        html = formula_html(tex, False, self.md.formula_warnings)
         return self.md.htmlStash.store(html), m.start(0), m.end(0)
 
 
