@@ -39,6 +39,19 @@ def test_display_formulas_in_all_three_spellings():
     assert '<span class="math math-inline">' in html_of("行内 \\(x^2\\) 公式")
 
 
+def test_display_formulas_stay_inside_blockquotes_and_list_items():
+    html = html_of(
+        "> 引用：\n>\n> $$\n> x_i^2 = 1\n> $$\n>\n> 继续。\n\n"
+        "1. 列表项\n\n    $$\n    - a + b\n    $$\n\n    还在列表里\n\n2. 第二项\n"
+    )
+    quote = html.split("<blockquote>")[1].split("</blockquote>")[0]
+    assert '<div class="math math-display"><math' in quote and "继续。" in quote
+    assert "&gt;" not in quote
+    item = html.split("<li>")[1].split("</li>")[0]
+    assert '<div class="math math-display"><math' in item and "还在列表里" in item
+    assert ">x_i^2 = 1</annotation>" in html and ">- a + b</annotation>" in html
+
+
 def test_braces_and_comparison_survive():
     html = html_of(r"集合 $\{x \mid x < 0\}$ 为空")
     assert "<mo>&lt;</mo>" in html

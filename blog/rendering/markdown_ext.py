@@ -35,6 +35,7 @@ INLINE_DOLLAR_RE = (
     r")\$(?![\d$])"
 )
 INLINE_PAREN_RE = r"\\\((.+?)\\\)"
+BLOCK_PREFIX_RE = re.compile(r"[ \t]*(?:>[ \t]?)*[ \t]*")
 FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})")
 ALIGN_RE = re.compile(r"text-align:\s*(left|right|center)")
 
@@ -70,13 +71,30 @@ class DisplayMathPreprocessor(Preprocessor):
     def _stash(self, match):
         if match.group("ticks"):
             return match.group(0)
-        tex = (
-            match.group("dollars")
-            if match.group("dollars") is not None
-            else match.group("brackets")
-        )
+        tex = match.group("dollars")
+        if tex is None:
+            tex = match.group("brackets")
+        # Inside a blockquote or a list item every line carries the same prefix ("> ", or
+        # indentation): it is not TeX, and the formula must stay inside that block.
+        text = match.string
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        prefix = text[line_start : match.start()]
+        if not BLOCK_PREFIX_RE.fullmatch(prefix):
+            prefix = ""
+        if prefix:
+            bare = prefix.rstrip()
+            tex = "\n".join(
+                line[len(prefix) :]
+                if line.startswith(prefix)
+                else line[len(bare) :]
+                if bare and line.startswith(bare)
+                else line
+                for line in tex.split("\n")
+            )
         html = formula_html(tex, True, self.md.formula_warnings)
-        return f"\n\n{self.md.htmlStash.store(html)}\n\n"
+        placeholder = self.md.htmlStash.store(html)
+        bare = prefix.rstrip()
+        return f"\n{bare}\n{prefix}{placeholder}\n{bare}\n{prefix}"
 
 
 class InlineMathProcessor(InlineProcessor):
