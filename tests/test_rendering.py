@@ -52,6 +52,17 @@ def test_display_formulas_stay_inside_blockquotes_and_list_items():
     assert ">x_i^2 = 1</annotation>" in html and ">- a + b</annotation>" in html
 
 
+def test_bare_equation_environments_are_display_formulas():
+    html = html_of(
+        "\\begin{equation}\nE = mc^2\n\\end{equation}\n\n"
+        "\\begin{eqnarray}\na &=& b \\\\\nc &=& d\n\\end{eqnarray}\n\n"
+        "`\\begin{align}` stays code"
+    )
+    assert html.count('<div class="math math-display"><math') == 2
+    assert html.count("<mtr>") == 2 and "<mi>&amp;</mi>" not in html
+    assert "<code>\\begin{align}</code>" in html
+
+
 def test_braces_and_comparison_survive():
     html = html_of(r"集合 $\{x \mid x < 0\}$ 为空")
     assert "<mo>&lt;</mo>" in html

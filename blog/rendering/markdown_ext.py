@@ -20,7 +20,10 @@ from .math import formula_html
 DISPLAY_MATH_RE = re.compile(
     r"(?P<ticks>`+).+?(?<!`)(?P=ticks)(?!`)"
     r"|(?<!\\)\$\$(?P<dollars>.+?)(?<!\\)\$\$"
-    r"|\\\[(?P<brackets>.+?)\\\]",
+    r"|\\\[(?P<brackets>.+?)\\\]"
+    # A bare equation environment, as MathJax users write them without dollars.
+    r"|(?P<environment>\\begin\{(?P<name>(?:equation|align|gather|multline|eqnarray)\*?)\}"
+    r".+?\\end\{(?P=name)\})",
     re.DOTALL,
 )
 # Inline $…$ is a formula unless it reads as prices. The closing $ is never followed by a
@@ -71,9 +74,7 @@ class DisplayMathPreprocessor(Preprocessor):
     def _stash(self, match):
         if match.group("ticks"):
             return match.group(0)
-        tex = match.group("dollars")
-        if tex is None:
-            tex = match.group("brackets")
+        tex = next(match.group(g) for g in ("dollars", "brackets", "environment") if match.group(g))
         # Inside a blockquote or a list item every line carries the same prefix ("> ", or
         # indentation): it is not TeX, and the formula must stay inside that block.
         text = match.string

@@ -34,6 +34,8 @@ REWRITES = {
     "multline": "array",
     "multline*": "array",
     "dcases": "cases",
+    "eqnarray": "array",
+    "eqnarray*": "array",
     "equation": None,
     "equation*": None,
 }
@@ -41,6 +43,7 @@ REWRITES = {
 # \arg is an operator name latex2mathml does not know.
 DROPPED_RE = re.compile(r"\\label\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z])")
 ARG_RE = re.compile(r"\\arg(?![A-Za-z])")
+ARRAY_COLUMNS = {"eqnarray": "{rcl}", "eqnarray*": "{rcl}"}
 BEGIN_END_RE = re.compile(r"\\(begin|end)\s*\{([^{}]*)\}")
 TEXT_COMMAND_RE = re.compile(
     r"\\(?:text|textrm|textbf|textit|texttt|textsf|textup|textnormal|mbox|hbox|"
@@ -82,7 +85,7 @@ def _rewrite_environments(tex):
         target = REWRITES[name]
         if target is None:
             return " "
-        columns = "{c}" if target == "array" and kind == "begin" else ""
+        columns = ARRAY_COLUMNS.get(name, "{c}") if target == "array" and kind == "begin" else ""
         return f"\\{kind}{{{target}}}{columns}"
 
     tex = BEGIN_END_RE.sub(replace, tex)
