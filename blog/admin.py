@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import format_html_join
 
@@ -72,10 +73,15 @@ class PostAdmin(admin.ModelAdmin):
         # kept, so a post can be scheduled from the list.
         drafts_in_past = queryset.filter(status=Post.Status.DRAFT, published_at__lte=now)
         dated_now = drafts_in_past.update(
-            status=Post.Status.PUBLISHED, published_at=now, updated_at=now
+            status=Post.Status.PUBLISHED,
+            published_at=now,
+            first_published_at=Coalesce("first_published_at", now),
+            updated_at=now,
         )
         rest = queryset.filter(~Q(status=Post.Status.PUBLISHED)).update(
-            status=Post.Status.PUBLISHED, updated_at=now
+            status=Post.Status.PUBLISHED,
+            first_published_at=Coalesce("first_published_at", "published_at"),
+            updated_at=now,
         )
         self.message_user(request, f"Published {dated_now + rest} post(s).", messages.SUCCESS)
 

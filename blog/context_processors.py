@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+OG_LOCALES = {"zh-hans": "zh_CN", "zh-hant": "zh_TW", "en": "en_US", "en-us": "en_US"}
+
 
 def site(request):
     """The site's name and the category row of the navigation, on every page.
@@ -10,5 +12,7 @@ def site(request):
 
     return {
         "blog": settings.BLOG,
+        "canonical_url": request.build_absolute_uri(request.path),
+        "og_locale": OG_LOCALES.get(settings.LANGUAGE_CODE.lower(), "en_US"),
         "nav_categories": SimpleLazyObject(lambda: list(Category.objects.only("name", "slug"))),
     }

@@ -1,13 +1,155 @@
+"""RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the site, each category and each tag.
+
+Every feed answers a conditional request with 304 when nothing in it changed: the ETag and
+Last-Modified come from the posts in its scope (newest update or publication, and how many
+are visible), not from the time of the request, so a scheduled post that goes live changes
+them without anyone saving anything.
+"""
+
+import copy
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urljoin
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models import Count, Max, Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.views.decorators.http import condition
+from taggit.models import Tag
 
-from .models import Post
+from .models import Category, Post
+
+# Part of every ETag, so that a change to how feeds are written reaches readers.
+FEED_FORMAT_VERSION = "2"
+FEED_MAX_AGE = 300
+URL_ATTRIBUTE_RE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 
 
-class ContentAtom1Feed(Atom1Feed):
-    """Atom with the whole article in <content>; Django's own writes only <summary>."""
+@dataclass(frozen=True)
+class Scope:
+    kind: str  # "site", "category" or "tag"
+    obj: object
+    last_modified: datetime | None
+    visible: int
+
+    def posts(self):
+        posts = Post.objects.all()
+        if self.kind == "category":
+            return posts.filter(category=self.obj)
+        if self.kind == "tag":
+            return posts.filter(tags=self.obj)
+        return posts
+
+    def etag(self, feed_format):
+        stamp = self.last_modified.isoformat() if self.last_modified else "empty"
+        key = "|".join(
+            [FEED_FORMAT_VERSION, feed_format, self.kind, str(getattr(self.obj, "pk", "")),
+             stamp, str(self.visible), str(settings.BLOG["FEED_ITEMS"])]
+        )  # fmt: skip
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def scope_for(request, kind, slug=None):
+    """The feed's subject and freshness, looked up once per request (two queries at most)."""
+    memo = request.__dict__.setdefault("_feed_scopes", {})
+    if (kind, slug) not in memo:
+        obj = None
+        if kind == "category":
+            obj = get_object_or_404(Category, slug=slug)
+        elif kind == "tag":
+            obj = get_object_or_404(Tag, slug=slug)
+        scope = Scope(kind, obj, None, 0)
+        visible = Q(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+        # Any edit in scope (a draft's too) moves updated_at; a scheduled post going live
+        # moves the newest visible published_at; unpublishing or deleting changes the count.
+        facts = scope.posts().aggregate(
+            updated=Max("updated_at"),
+            published=Max("published_at", filter=visible),
+            visible=Count("id", filter=visible),
+        )
+        stamps = [s for s in (facts["updated"], facts["published"]) if s]
+        memo[(kind, slug)] = Scope(kind, obj, max(stamps, default=None), facts["visible"])
+    return memo[(kind, slug)]
+
+
+def conditional(kind, feed_format):
+    """Wraps a feed view in ETag / Last-Modified handling for its scope."""
+
+    def etag(request, slug=None):
+        return scope_for(request, kind, slug).etag(feed_format)
+
+    def last_modified(request, slug=None):
+        return scope_for(request, kind, slug).last_modified
+
+    def wrap(view):
+        def cached(request, *args, **kwargs):
+            response = view(request, *args, **kwargs)
+            patch_cache_control(response, public=True, max_age=FEED_MAX_AGE)
+            return response
+
+        return condition(etag_func=etag, last_modified_func=last_modified)(cached)
+
+    return wrap
+
+
+def feed_language():
+    """RSS wants an RFC 1766 code with a country (zh-cn), not Django's script subtag."""
+    code = settings.LANGUAGE_CODE.lower()
+    return {"zh-hans": "zh-cn", "zh-hant": "zh-tw"}.get(code, code)
+
+
+def absolutize(html, page_url):
+    """Relative links and image sources made absolute: a feed reader has no base URL."""
+
+    def fix(match):
+        return f"{match.group(1)}{urljoin(page_url, match.group(2))}{match.group(3)}"
+
+    return URL_ATTRIBUTE_RE.sub(fix, html)
+
+
+def entry_id(request, post):
+    """A tag URI (RFC 4151) from the post's id and first publication date: it survives a
+    change of title or slug, so readers never show an edited post twice."""
+    authority = settings.BLOG["FEED_ID_AUTHORITY"] or request.get_host().split(":")[0]
+    first = post.first_published_at or post.published_at
+    return f"tag:{authority},{timezone.localtime(first):%Y-%m-%d}:post-{post.pk}"
+
+
+def entry_updated(post):
+    return max(post.updated_at, post.published_at)
+
+
+def author_name(post):
+    if post.author:
+        return post.author.get_full_name() or post.author.get_username()
+    return settings.BLOG["TITLE"]
+
+
+class ContentRssFeed(Rss201rev2Feed):
+    """RSS 2.0 with the excerpt as <description> and the article as <content:encoded>."""
+
+    def rss_attributes(self):
+        return {
+            **super().rss_attributes(),
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+        }
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content"):
+            handler.addQuickElement("content:encoded", item["content"])
+
+
+class ContentAtomFeed(Atom1Feed):
+    """Atom with the article in <content>; Django's own writes only <summary>."""
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
@@ -15,69 +157,166 @@ class ContentAtom1Feed(Atom1Feed):
             handler.addQuickElement("content", item["content"], {"type": "html"})
 
 
-class LatestPostsRss(Feed):
-    feed_type = Rss201rev2Feed
+class SiteRss(Feed):
+    feed_type = ContentRssFeed
+    kind = "site"
+    url_name = "blog:feed_rss"
 
     def __call__(self, request, *args, **kwargs):
-        self.domain = request.get_host().split(":")[0]
-        return super().__call__(request, *args, **kwargs)
+        # One Feed instance serves every request: keep the request on a copy, not on it.
+        feed = copy.copy(self)
+        feed.request = request
+        feed.language = feed_language()
+        response = Feed.__call__(feed, request, *args, **kwargs)
+        del response.headers["Last-Modified"]  # ours comes from the whole scope
+        return response
 
-    def title(self):
+    def get_object(self, request, slug=None):
+        return scope_for(request, self.kind, slug).obj
+
+    def title(self, obj):
         return settings.BLOG["TITLE"]
 
-    def description(self):
+    def description(self, obj):
         return settings.BLOG["TAGLINE"]
 
-    def link(self):
+    def link(self, obj):
         return reverse("blog:index")
 
-    def feed_url(self):
-        return reverse("blog:feed_rss")
+    def feed_url(self, obj):
+        return reverse(self.url_name)
 
-    def items(self):
+    def author_name(self, obj):
+        return settings.BLOG["TITLE"]
+
+    def feed_copyright(self, obj):
+        return f"© {timezone.localdate().year} {settings.BLOG['TITLE']}"
+
+    def items(self, obj):
         return (
-            Post.objects.published()
+            Scope(self.kind, obj, None, 0)
+            .posts()
+            .published()
             .select_related("category", "author")
-            .prefetch_related("tags")[: settings.BLOG["FEED_ITEMS"]]
+            .prefetch_related("tags")
+            .order_by("-published_at", "-id")[: settings.BLOG["FEED_ITEMS"]]
         )
 
     def item_title(self, item):
         return item.title
 
     def item_description(self, item):
-        return item.body_html
+        return item.excerpt
+
+    def item_extra_kwargs(self, item):
+        page = self.request.build_absolute_uri(item.get_absolute_url())
+        return {"content": absolutize(item.body_html, page)}
 
     def item_pubdate(self, item):
         return item.published_at
 
     def item_updateddate(self, item):
-        return item.updated_at
+        return entry_updated(item)
 
     def item_author_name(self, item):
-        if item.author:
-            return item.author.get_full_name() or item.author.get_username()
-        return None
+        return author_name(item)
 
     def item_categories(self, item):
         return [item.category.name, *(tag.name for tag in item.tags.all())]
 
     def item_guid(self, item):
-        # A tag URI (RFC 4151) from the post's id and publication date: it survives a change
-        # of title or slug, so feed readers never show an edited post twice.
-        return f"tag:{self.domain},{item.published_at:%Y-%m-%d}:post-{item.pk}"
+        return entry_id(self.request, item)
 
     item_guid_is_permalink = False
 
 
-class LatestPostsAtom(LatestPostsRss):
-    feed_type = ContentAtom1Feed
-    subtitle = LatestPostsRss.description
+class SiteAtom(SiteRss):
+    feed_type = ContentAtomFeed
+    url_name = "blog:feed_atom"
 
-    def feed_url(self):
-        return reverse("blog:feed_atom")
+    def subtitle(self, obj):
+        return self.description(obj)
 
-    def item_description(self, item):
-        return item.excerpt
 
-    def item_extra_kwargs(self, item):
-        return {"content": item.body_html}
+class CategoryFeedMixin:
+    kind = "category"
+
+    def title(self, obj):
+        return f"{settings.BLOG['TITLE']} · {obj.name}"
+
+    def description(self, obj):
+        return obj.description or f"{settings.BLOG['TAGLINE']} ({obj.name})"
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+    def feed_url(self, obj):
+        return reverse(self.url_name, kwargs={"slug": obj.slug})
+
+
+class TagFeedMixin(CategoryFeedMixin):
+    kind = "tag"
+
+    def title(self, obj):
+        return f"{settings.BLOG['TITLE']} · #{obj.name}"
+
+    def description(self, obj):
+        return f"{settings.BLOG['TAGLINE']} (#{obj.name})"
+
+    def link(self, obj):
+        return reverse("blog:tag", kwargs={"slug": obj.slug})
+
+
+class CategoryRss(CategoryFeedMixin, SiteRss):
+    url_name = "blog:category_feed_rss"
+
+
+class CategoryAtom(CategoryFeedMixin, SiteAtom):
+    url_name = "blog:category_feed_atom"
+
+
+class TagRss(TagFeedMixin, SiteRss):
+    url_name = "blog:tag_feed_rss"
+
+
+class TagAtom(TagFeedMixin, SiteAtom):
+    url_name = "blog:tag_feed_atom"
+
+
+def json_feed(request):
+    """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/) for the whole site."""
+    posts = SiteRss().items(None)
+    home = request.build_absolute_uri(reverse("blog:index"))
+    items = []
+    for post in posts:
+        url = request.build_absolute_uri(post.get_absolute_url())
+        item = {
+            "id": entry_id(request, post),
+            "url": url,
+            "title": post.title,
+            "content_html": absolutize(post.body_html, url),
+            "summary": post.excerpt,
+            "date_published": post.published_at.isoformat(),
+            "date_modified": entry_updated(post).isoformat(),
+            "authors": [{"name": author_name(post)}],
+            "tags": [post.category.name, *(tag.name for tag in post.tags.all())],
+            "language": feed_language(),
+        }
+        if image := post.first_image_url:
+            item["image"] = urljoin(url, image)
+        items.append(item)
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": settings.BLOG["TITLE"],
+        "home_page_url": home,
+        "feed_url": request.build_absolute_uri(reverse("blog:feed_json")),
+        "description": settings.BLOG["TAGLINE"],
+        "language": feed_language(),
+        "authors": [{"name": settings.BLOG["TITLE"], "url": home}],
+        "items": items,
+    }
+    return JsonResponse(
+        feed,
+        content_type="application/feed+json; charset=utf-8",
+        json_dumps_params={"ensure_ascii": False, "indent": 1},
+    )

@@ -1,3 +1,6 @@
+import html
+import re
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -6,6 +9,8 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 
 from . import rendering
+
+FIRST_IMAGE_RE = re.compile(r'<img [^>]*?src="([^"]+)"')
 
 
 def unique_slug(model, text, *, exclude_pk=None, max_length=200):
@@ -116,6 +121,11 @@ class Post(models.Model):
         default=timezone.now,
         help_text="When readers first see it. Set a future time to schedule it.",
     )
+    first_published_at = models.DateTimeField(
+        null=True,
+        editable=False,
+        help_text="When the post was first published; part of its permanent feed id.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -133,6 +143,8 @@ class Post(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(Post, self.title, exclude_pk=self.pk)
+        if self.status == self.Status.PUBLISHED and self.first_published_at is None:
+            self.first_published_at = self.published_at
         self.render()
         super().save(*args, **kwargs)
 
@@ -150,6 +162,12 @@ class Post(models.Model):
             self.excerpt = rendering.plain_summary(self.summary)
         else:
             self.excerpt = result.excerpt
+
+    @property
+    def first_image_url(self):
+        """The first image of the article, for link previews; None when it has none."""
+        match = FIRST_IMAGE_RE.search(self.body_html)
+        return html.unescape(match.group(1)) if match else None
 
     @property
     def is_published(self):

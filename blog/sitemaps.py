@@ -1,7 +1,9 @@
 from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
 from django.urls import reverse
+from taggit.models import Tag
 
-from .models import Post
+from .models import Category, Post
 
 
 class HomeSitemap(Sitemap):
@@ -9,7 +11,7 @@ class HomeSitemap(Sitemap):
     priority = 1.0
 
     def items(self):
-        return ["blog:index"]
+        return ["blog:index", "blog:archive"]
 
     def location(self, item):
         return reverse(item)
@@ -17,6 +19,7 @@ class HomeSitemap(Sitemap):
 
 class PostSitemap(Sitemap):
     changefreq = "monthly"
+    priority = 0.8
 
     def items(self):
         return Post.objects.published().only("slug", "updated_at").order_by("-published_at")
@@ -25,4 +28,38 @@ class PostSitemap(Sitemap):
         return post.updated_at
 
 
-sitemaps = {"home": HomeSitemap, "posts": PostSitemap}
+class CategorySitemap(Sitemap):
+    """Categories with at least one published post; their time is their newest post's."""
+
+    changefreq = "weekly"
+    priority = 0.5
+
+    def items(self):
+        return (
+            Category.objects.filter(posts__in=Post.objects.published())
+            .annotate(lastmod=Max("posts__updated_at"))
+            .order_by("name")
+        )
+
+    def lastmod(self, category):
+        return category.lastmod
+
+
+class TagSitemap(CategorySitemap):
+    def items(self):
+        return (
+            Tag.objects.filter(post__in=Post.objects.published())
+            .annotate(lastmod=Max("post__updated_at"))
+            .order_by("name")
+        )
+
+    def location(self, tag):
+        return reverse("blog:tag", kwargs={"slug": tag.slug})
+
+
+sitemaps = {
+    "home": HomeSitemap,
+    "posts": PostSitemap,
+    "categories": CategorySitemap,
+    "tags": TagSitemap,
+}

@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.views.generic import DetailView, ListView, TemplateView
@@ -60,7 +61,25 @@ class PostListMixin(CacheDecisionMixin):
         context["page_range"] = page.paginator.get_elided_page_range(
             page.number, on_each_side=2, on_ends=1
         )
+        canonical = self.request.build_absolute_uri(self.request.path)
+        context["canonical_url"] = canonical + (f"?page={page.number}" if page.number > 1 else "")
+        context.setdefault("list_feeds", site_feeds())
         return context
+
+
+def site_feeds():
+    return [
+        ("application/rss+xml", "RSS", reverse("blog:feed_rss")),
+        ("application/atom+xml", "Atom", reverse("blog:feed_atom")),
+        ("application/feed+json", "JSON Feed", reverse("blog:feed_json")),
+    ]
+
+
+def subject_feeds(kind, slug):
+    return [
+        ("application/rss+xml", "RSS", reverse(f"blog:{kind}_feed_rss", kwargs={"slug": slug})),
+        ("application/atom+xml", "Atom", reverse(f"blog:{kind}_feed_atom", kwargs={"slug": slug})),
+    ]
 
 
 class PostListView(PostListMixin, ListView):
@@ -77,6 +96,7 @@ class CategoryView(PostListMixin, ListView):
             heading=self.category.name,
             kicker="Category",
             description=self.category.description,
+            list_feeds=subject_feeds("category", self.category.slug),
             **kwargs,
         )
 
@@ -87,7 +107,12 @@ class TagView(PostListMixin, ListView):
         return super().get_queryset().filter(tags=self.tag)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(heading=self.tag.name, kicker="Tag", **kwargs)
+        return super().get_context_data(
+            heading=self.tag.name,
+            kicker="Tag",
+            list_feeds=subject_feeds("tag", self.tag.slug),
+            **kwargs,
+        )
 
 
 class MonthView(PostListMixin, ListView):
@@ -156,4 +181,28 @@ class PostDetailView(CacheDecisionMixin, DetailView):
             .order_by("published_at", "id")
             .first()
         )
-        return super().get_context_data(previous_post=previous_post, next_post=next_post, **kwargs)
+        return super().get_context_data(
+            previous_post=previous_post,
+            next_post=next_post,
+            related_posts=related_to(post),
+            canonical_url=self.request.build_absolute_uri(post.get_absolute_url()),
+            **kwargs,
+        )
+
+
+RELATED_LIMIT = 5
+
+
+def related_to(post):
+    """Up to five published posts sharing the most tags with `post`, newest first on ties."""
+    tag_ids = [tag.pk for tag in post.tags.all()]  # prefetched with the post
+    if not tag_ids:
+        return []
+    return list(
+        Post.objects.published()
+        .filter(tags__in=tag_ids)
+        .exclude(pk=post.pk)
+        .annotate(shared=Count("tags"))
+        .order_by("-shared", "-published_at", "-id")
+        .only("title", "slug", "published_at")[:RELATED_LIMIT]
+    )

@@ -1,79 +1,272 @@
+import email.utils
+import json
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
 import feedparser
 import pytest
+from django.utils import timezone
 
-from blog.models import Post
+from blog.models import Category, Post
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
+FEEDS = {
+    "/feed/": "application/rss+xml; charset=utf-8",
+    "/feed/atom/": "application/atom+xml; charset=utf-8",
+    "/feed/json/": "application/feed+json; charset=utf-8",
+    "/category/deep-learning/feed/": "application/rss+xml; charset=utf-8",
+    "/category/deep-learning/feed/atom/": "application/atom+xml; charset=utf-8",
+    f"/tag/{quote('集合 通信'.replace(' ', '-'))}/feed/": "application/rss+xml; charset=utf-8",
+    f"/tag/{quote('集合-通信')}/feed/atom/": "application/atom+xml; charset=utf-8",
+}
 
 
 @pytest.fixture
-def feeds(client):
-    def fetch(url):
-        response = client.get(url)
-        assert response.status_code == 200
-        parsed = feedparser.parse(response.content)
-        assert not parsed.bozo, parsed.bozo_exception
-        return response, parsed
-
-    return fetch
-
-
-def test_rss_carries_published_posts_with_full_html(feeds, make_post):
-    post = make_post(
-        title="空洞卷积 & <感受野>", body="## 小节\n\n正文 **加粗**。", tags=["CNN", "卷积"]
-    )
-    response, feed = feeds("/feed/")
-    assert response["Content-Type"].startswith("application/rss+xml")
-    assert feed.version == "rss20"
-    entry = feed.entries[0]
-    assert entry.title == "空洞卷积 & <感受野>"
-    assert entry.link == f"http://testserver{post.get_absolute_url()}"
-    assert "<strong>加粗</strong>" in entry.description
-    assert {t.term for t in entry.tags} == {"深度学习", "CNN", "卷积"}
+def tricky_posts(make_post):
+    """Posts that break careless feeds: CJK, markup characters, spaces in tags, no tags."""
+    return [
+        make_post(
+            title="空洞卷积 & <感受野> “引号”",
+            slug="tricky",
+            body="## 小节\n\n正文 **加粗** $x_i^2$ 和 [脚注][^1]。\n\n[^1]: 说明\n\n"
+            "![图](/static/demo/dilated-conv.svg){ width=640 height=320 }\n\n"
+            "[内链](/posts/other/) [外链](https://example.org/a?b=1&c=2)\n\n"
+            "```python\nprint('hi')\n```\n",
+            tags=["集合 通信", "C++ & CUDA"],
+            published_at=timezone.now() - timedelta(hours=2),
+        ),
+        make_post(title="没有标签的文章", slug="no-tags", tags=[]),
+    ]
 
 
-def test_atom_carries_summary_and_full_content(feeds, make_post):
-    make_post(body="正文第一段。\n\n```python\nprint(1)\n```\n", tags=["PyTorch"])
-    response, feed = feeds("/feed/atom/")
-    assert response["Content-Type"].startswith("application/atom+xml")
-    assert feed.version == "atom10"
-    entry = feed.entries[0]
-    assert entry.summary == "正文第一段。 [代码]"
-    assert '<code class="language-python"><span class="nb">print</span>' in entry.content[0].value
-    assert {t.term for t in entry.tags} == {"深度学习", "PyTorch"}
-    assert entry.published_parsed and entry.updated_parsed
+def fetch(client, url, **headers):
+    return client.get(url, **headers)
 
 
-@pytest.mark.parametrize("url", ["/feed/", "/feed/atom/"])
-def test_entry_ids_survive_a_change_of_title_and_slug(feeds, make_post, url):
+def parse(response):
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, parsed.bozo_exception
+    return parsed
+
+
+@pytest.mark.parametrize("url", FEEDS)
+def test_every_feed_is_served_with_its_registered_type(client, tricky_posts, url):
+    response = fetch(client, url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == FEEDS[url]
+    if url.endswith("/json/"):
+        assert json.loads(response.content)["version"] == "https://jsonfeed.org/version/1.1"
+    else:
+        ET.fromstring(response.content)  # well-formed XML
+        assert parse(response).entries
+
+
+def test_rss_feed_follows_the_rss_profile(client, tricky_posts):
+    root = ET.fromstring(fetch(client, "/feed/").content)
+    channel = root.find("channel")
+    assert channel.findtext("title") and channel.findtext("description")
+    assert channel.findtext("link") == "http://testserver/"
+    assert channel.findtext("language") == "zh-cn"
+    self_link = channel.find(f"{ATOM}link")
+    assert self_link.get("rel") == "self" and self_link.get("href") == "http://testserver/feed/"
+    items = channel.findall("item")
+    assert [i.findtext("title") for i in items] == ["没有标签的文章", "空洞卷积 & <感受野> “引号”"]
+    for item in items:
+        assert item.findtext("link").startswith("http://testserver/posts/")
+        guid = item.find("guid")
+        assert guid.get("isPermaLink") == "false" and guid.text.startswith("tag:testserver,")
+        assert email.utils.parsedate_to_datetime(item.findtext("pubDate"))
+        assert item.findtext("description")
+        assert item.findtext(f"{CONTENT}encoded")
+        assert item.findtext("{http://purl.org/dc/elements/1.1/}creator")
+    tricky = items[1]
+    categories = [c.text for c in tricky.findall("category")]
+    assert categories[0] == "深度学习"
+    assert sorted(categories[1:]) == ["C++ & CUDA", "集合 通信"]
+
+
+def test_atom_feed_follows_rfc_4287(client, tricky_posts):
+    root = ET.fromstring(fetch(client, "/feed/atom/").content)
+    assert root.tag == f"{ATOM}feed"
+    assert root.findtext(f"{ATOM}id") and root.findtext(f"{ATOM}title")
+    assert datetime.fromisoformat(root.findtext(f"{ATOM}updated"))
+    assert root.find(f"{ATOM}author/{ATOM}name").text  # entries without an author inherit it
+    links = {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
+    assert links == {"alternate": "http://testserver/", "self": "http://testserver/feed/atom/"}
+    for entry in root.findall(f"{ATOM}entry"):
+        assert entry.findtext(f"{ATOM}id").startswith("tag:testserver,")
+        assert datetime.fromisoformat(entry.findtext(f"{ATOM}updated"))
+        assert datetime.fromisoformat(entry.findtext(f"{ATOM}published"))
+        assert entry.find(f"{ATOM}link").get("href").startswith("http://testserver/posts/")
+        assert entry.find(f"{ATOM}summary").get("type") == "html"
+        assert entry.find(f"{ATOM}content").get("type") == "html"
+
+
+def test_entries_carry_the_article_as_on_the_page(client, tricky_posts):
+    entry = parse(fetch(client, "/feed/atom/")).entries[1]
+    post = tricky_posts[0]
+    assert entry.title == post.title
+    assert entry.link == "http://testserver/posts/tricky/"
+    assert entry.summary == post.excerpt
+    content = entry.content[0].value
+    assert "<math" in content and "<msubsup><mi>x</mi><mi>i</mi><mn>2</mn></msubsup>" in content
+    assert '<span class="nb">print</span>' in content
+    assert {t.term for t in entry.tags} == {"深度学习", "集合 通信", "C++ & CUDA"}
+    assert entry.author == "深度笔记"  # no author on the post: the site's name
+
+
+def test_relative_links_and_images_become_absolute(client, tricky_posts):
+    content = parse(fetch(client, "/feed/")).entries[1].content[0].value
+    assert 'src="http://testserver/static/demo/dilated-conv.svg"' in content
+    assert 'href="http://testserver/posts/other/"' in content
+    assert 'href="http://testserver/posts/tricky/#fn:1"' in content
+    assert 'href="https://example.org/a?b=1&amp;c=2"' in content
+    for attribute in ('href="/', 'src="/', 'href="#'):
+        assert attribute not in content
+
+
+def test_json_feed_has_what_readers_need(client, tricky_posts):
+    feed = json.loads(fetch(client, "/feed/json/").content)
+    assert feed["feed_url"] == "http://testserver/feed/json/"
+    assert feed["home_page_url"] == "http://testserver/"
+    item = feed["items"][1]
+    assert item["id"].startswith("tag:testserver,") and item["url"].startswith("http://")
+    assert item["title"] == tricky_posts[0].title
+    assert "<math" in item["content_html"] and item["summary"] == tricky_posts[0].excerpt
+    assert item["image"] == "http://testserver/static/demo/dilated-conv.svg"
+    assert datetime.fromisoformat(item["date_published"])
+    assert "集合 通信" in item["tags"]
+
+
+@pytest.mark.parametrize("url", ["/feed/", "/feed/atom/", "/feed/json/"])
+def test_entry_ids_survive_a_change_of_title_slug_and_time(client, make_post, url):
     post = make_post()
-    _, before = feeds(url)
+
+    def first_id():
+        response = fetch(client, url)
+        if url.endswith("/json/"):
+            return json.loads(response.content)["items"][0]["id"]
+        return parse(response).entries[0].id
+
+    before = first_id()
     post.title, post.slug = "改过的标题", "renamed"
+    post.published_at -= timedelta(days=40)
     post.save()
-    _, after = feeds(url)
-    assert before.entries[0].id == after.entries[0].id
-    assert after.entries[0].id.startswith("tag:testserver,")
+    assert first_id() == before
 
 
-@pytest.mark.parametrize("url", ["/feed/", "/feed/atom/"])
-def test_feeds_never_show_drafts_or_scheduled_posts(feeds, visibility_grid, url):
-    _, feed = feeds(url)
-    assert [e.title for e in feed.entries] == ["已发布的文章"]
+def test_category_and_tag_feeds_hold_only_their_posts(client, make_post):
+    other = Category.objects.create(name="Python", slug="python")
+    make_post(title="卷积", tags=["CNN"])
+    make_post(title="进程", category=other, tags=["并发"])
+    category = parse(fetch(client, "/category/python/feed/"))
+    assert [e.title for e in category.entries] == ["进程"]
+    assert category.feed.title.endswith("Python")
+    tag = parse(fetch(client, "/tag/cnn/feed/atom/"))
+    assert [e.title for e in tag.entries] == ["卷积"]
+    assert fetch(client, "/category/nope/feed/").status_code == 404
+    assert fetch(client, "/tag/nope/feed/atom/").status_code == 404
 
 
-def test_feeds_hold_the_latest_twenty(feeds, many_posts):
+@pytest.mark.parametrize("url", ["/feed/", "/feed/atom/", "/feed/json/", "/tag/cnn/feed/"])
+def test_feeds_never_show_drafts_or_scheduled_posts(client, visibility_grid, url):
+    for post in visibility_grid.values():
+        post.tags.add("CNN")
+    body = fetch(client, url).content.decode()
+    assert "已发布的文章" in body
+    for hidden in ("定时发布的文章", "草稿文章", "未来草稿"):
+        assert hidden not in body
+
+
+def test_feed_length_is_a_setting(client, many_posts, settings):
     many_posts(30)
-    _, feed = feeds("/feed/")
-    assert len(feed.entries) == 20
-    assert feed.entries[0].title == "批量文章 0"
+    assert len(parse(fetch(client, "/feed/")).entries) == 20
+    settings.BLOG = {**settings.BLOG, "FEED_ITEMS": 5}
+    assert len(parse(fetch(client, "/feed/atom/")).entries) == 5
 
 
-def test_feed_queries_do_not_grow_with_posts(client, many_posts, django_assert_num_queries):
-    many_posts(50)
-    with django_assert_num_queries(2):  # posts with category and author, their tags
-        client.get("/feed/")
+# --- Conditional GET ------------------------------------------------------------------------
 
 
-def test_demo_feed_parses(feeds, demo):
-    _, feed = feeds("/feed/atom/")
+@pytest.mark.parametrize("url", list(FEEDS))
+def test_a_poll_that_brings_nothing_new_gets_304(client, tricky_posts, url):
+    first = fetch(client, url)
+    etag, last_modified = first["ETag"], first["Last-Modified"]
+    by_etag = fetch(client, url, HTTP_IF_NONE_MATCH=etag)
+    assert by_etag.status_code == 304 and by_etag.content == b""
+    by_date = fetch(client, url, HTTP_IF_MODIFIED_SINCE=last_modified)
+    assert by_date.status_code == 304 and by_date.content == b""
+
+
+def test_validators_come_from_the_posts_not_the_clock(client, make_post, time_machine):
+    post = make_post()
+    first = fetch(client, "/feed/")
+    time_machine.move_to(timezone.now() + timedelta(hours=1))
+    again = fetch(client, "/feed/")
+    assert (again["ETag"], again["Last-Modified"]) == (first["ETag"], first["Last-Modified"])
+    newest = max(post.updated_at, post.published_at)
+    assert email.utils.parsedate_to_datetime(first["Last-Modified"]) == newest.replace(
+        microsecond=0
+    )
+
+
+def test_an_edit_changes_the_validators(client, make_post):
+    post = make_post()
+    etag = fetch(client, "/feed/")["ETag"]
+    post.body = "改过的正文"
+    post.save()
+    response = fetch(client, "/feed/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and response["ETag"] != etag
+
+
+def test_a_scheduled_post_going_live_changes_the_feed_without_a_save(
+    client, make_post, time_machine
+):
+    make_post(title="旧文")
+    make_post(title="定时文", published_at=timezone.now() + timedelta(hours=1))
+    first = fetch(client, "/feed/")
+    assert "定时文" not in first.content.decode()
+    time_machine.move_to(timezone.now() + timedelta(hours=2))
+    later = fetch(client, "/feed/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert later.status_code == 200
+    assert "定时文" in later.content.decode()
+
+
+def test_unpublishing_an_older_post_changes_the_etag(client, make_post):
+    older = make_post(published_at=timezone.now() - timedelta(days=3))
+    make_post()
+    etag = fetch(client, "/feed/atom/")["ETag"]
+    Post.objects.filter(pk=older.pk).delete()
+    assert fetch(client, "/feed/atom/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_feeds_may_be_cached_briefly(client, make_post):
+    assert "max-age=300" in fetch(client, "/feed/")["Cache-Control"]
+
+
+# --- Query counts ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_feed_queries_do_not_grow_with_posts(client, many_posts, django_assert_num_queries, n):
+    many_posts(n)
+    # freshness, items with category and author, their tags
+    for url in ("/feed/", "/feed/atom/", "/feed/json/"):
+        with django_assert_num_queries(3):
+            assert fetch(client, url).status_code == 200
+    # + the category or tag itself
+    for url in ("/category/deep-learning/feed/", "/tag/pytorch/feed/atom/"):
+        with django_assert_num_queries(4):
+            assert fetch(client, url).status_code == 200
+    etag = fetch(client, "/feed/")["ETag"]
+    with django_assert_num_queries(1):  # a 304 never loads the posts
+        assert fetch(client, "/feed/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_demo_feeds_parse(client, demo):
+    feed = parse(fetch(client, "/feed/atom/"))
     published = Post.objects.published().count()
     assert len(feed.entries) == min(published, 20)
     assert all(entry.content[0].value for entry in feed.entries)

@@ -117,7 +117,10 @@ BLOG = {
     "TITLE": env.str("BLOG_TITLE", default="深度笔记"),
     "TAGLINE": env.str("BLOG_TAGLINE", default="机器学习工程师的技术笔记：公式、代码与实践。"),
     "POSTS_PER_PAGE": 10,
-    "FEED_ITEMS": 20,
+    "FEED_ITEMS": env.int("BLOG_FEED_ITEMS", default=20),
+    # The authority of feed entry ids (tag:<authority>,<date>:post-<id>); set it to the
+    # site's domain so ids stay the same whatever host name a feed was fetched by.
+    "FEED_ID_AUTHORITY": env.str("BLOG_FEED_ID_AUTHORITY", default=""),
     "EXCERPT_WIDTH": 110,
 }
 
