@@ -10,8 +10,10 @@ import copy
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from html import escape as html_escape
 from urllib.parse import urljoin
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -22,15 +24,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import condition
 from taggit.models import Tag
 
+from .feedcontent import absolutize, formulas_as_tex, to_xhtml
 from .models import Category, Post
 
 # Part of every ETag, so that a change to how feeds are written reaches readers.
 FEED_FORMAT_VERSION = "2"
 FEED_MAX_AGE = 300
-URL_ATTRIBUTE_RE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 
 
 @dataclass(frozen=True)
@@ -106,19 +109,12 @@ def feed_language():
     return {"zh-hans": "zh-cn", "zh-hant": "zh-tw"}.get(code, code)
 
 
-def absolutize(html, page_url):
-    """Relative links and image sources made absolute: a feed reader has no base URL."""
-
-    def fix(match):
-        return f"{match.group(1)}{urljoin(page_url, match.group(2))}{match.group(3)}"
-
-    return URL_ATTRIBUTE_RE.sub(fix, html)
-
-
 def entry_id(request, post):
     """A tag URI (RFC 4151) from the post's id and first publication date: it survives a
     change of title or slug, so readers never show an edited post twice."""
-    authority = settings.BLOG["FEED_ID_AUTHORITY"] or request.get_host().split(":")[0]
+    host = settings.BLOG["FEED_ID_AUTHORITY"] or request.get_host().rsplit(":", 1)[0]
+    # RFC 4151 wants a DNS name or an e-mail address: lowercase letters, digits, dots, dashes.
+    authority = re.sub(r"[^a-z0-9.@-]", "", host.lower()) or "localhost"
     first = post.first_published_at or post.published_at
     return f"tag:{authority},{timezone.localtime(first):%Y-%m-%d}:post-{post.pk}"
 
@@ -133,8 +129,45 @@ def author_name(post):
     return settings.BLOG["TITLE"]
 
 
-class ContentRssFeed(Rss201rev2Feed):
+CONTROL_CHARACTERS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+class FeedXMLGenerator(SimplerXMLGenerator):
+    """Django's generator, made safe for whatever an author pasted, and validator-friendly.
+
+    Characters XML 1.0 cannot carry are dropped instead of failing the whole feed. "<" in
+    text is written as &#x3C;: the W3C validator warns about text that looks like markup
+    ("<感受野>" in a title) unless the line shows it was escaped on purpose."""
+
+    def characters(self, content):
+        self._finish_pending_start_element()
+        text = escape(CONTROL_CHARACTERS_RE.sub("", content or ""))
+        self._write(text.replace("&lt;", "&#x3C;"))
+
+    def raw(self, xml):
+        """Writes markup that is already well-formed XML."""
+        self._finish_pending_start_element()
+        self._write(CONTROL_CHARACTERS_RE.sub("", xml))
+
+
+class FeedWriterMixin:
+    def write(self, outfile, encoding):
+        # As Django's own write(), with our generator.
+        handler = FeedXMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        self.write_document(handler)
+
+
+class ContentRssFeed(FeedWriterMixin, Rss201rev2Feed):
     """RSS 2.0 with the excerpt as <description> and the article as <content:encoded>."""
+
+    def write_document(self, handler):
+        handler.startElement("rss", self.rss_attributes())
+        handler.startElement("channel", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        self.endChannelElement(handler)
+        handler.endElement("rss")
 
     def rss_attributes(self):
         return {
@@ -145,16 +178,26 @@ class ContentRssFeed(Rss201rev2Feed):
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         if item.get("content"):
-            handler.addQuickElement("content:encoded", item["content"])
+            handler.addQuickElement("content:encoded", formulas_as_tex(item["content"]))
 
 
-class ContentAtomFeed(Atom1Feed):
-    """Atom with the article in <content>; Django's own writes only <summary>."""
+class ContentAtomFeed(FeedWriterMixin, Atom1Feed):
+    """Atom with the article in <content type="xhtml">, where MathML is at home; Django's
+    own writes only <summary>."""
+
+    def write_document(self, handler):
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         if item.get("content"):
-            handler.addQuickElement("content", item["content"], {"type": "html"})
+            handler.startElement("content", {"type": "xhtml"})
+            xhtml = to_xhtml(item["content"])
+            handler.raw(f'<div xmlns="http://www.w3.org/1999/xhtml">{xhtml}</div>')
+            handler.endElement("content")
 
 
 class SiteRss(Feed):
@@ -206,7 +249,9 @@ class SiteRss(Feed):
         return item.title
 
     def item_description(self, item):
-        return item.excerpt
+        # The summary is HTML in both formats; the excerpt is plain text ("a < b" in it is
+        # prose), and it is never empty.
+        return html_escape(item.excerpt or item.title, quote=False)
 
     def item_extra_kwargs(self, item):
         page = self.request.build_absolute_uri(item.get_absolute_url())
@@ -216,7 +261,14 @@ class SiteRss(Feed):
         return item.published_at
 
     def item_updateddate(self, item):
-        return entry_updated(item)
+        # Posts published together (the admin's action) share a time to the microsecond;
+        # Atom readers and the validator want distinct ones, so later duplicates step back.
+        updated = entry_updated(item)
+        seen = self.__dict__.setdefault("_updated_seen", set())
+        while updated in seen:
+            updated -= timedelta(microseconds=1)
+        seen.add(updated)
+        return updated
 
     def item_author_name(self, item):
         return author_name(item)

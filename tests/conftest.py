@@ -13,7 +13,7 @@ _numbers = count(1)
 
 @pytest.fixture
 def category(db):
-    return Category.objects.create(name="深度学习", slug="deep-learning")
+    return Category.objects.get_or_create(name="深度学习", defaults={"slug": "deep-learning"})[0]
 
 
 @pytest.fixture

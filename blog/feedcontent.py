@@ -1,0 +1,114 @@
+"""The article HTML as each feed format can carry it.
+
+The page's HTML goes into the feeds with its links made absolute. Formulas need care: the
+W3C feed validator (and many readers' sanitizers) accept MathML only inside Atom's XHTML
+content, so Atom carries the article as XHTML with real MathML, JSON Feed carries the page's
+HTML as it is, and RSS, which can only carry escaped HTML, carries each formula as its TeX
+between \\( \\) or \\[ \\] (the delimiters MathJax and KaTeX in readers pick up).
+"""
+
+import re
+from html.parser import HTMLParser
+from urllib.parse import urljoin
+from xml.sax.saxutils import escape, quoteattr
+
+URL_ATTRIBUTE_RE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+FORMULA_RE = re.compile(
+    r'<(?P<tag>span|div) class="math (?P<kind>math-inline|math-display)">'
+    r"<math\b.*?<annotation encoding=\"application/x-tex\">(?P<tex>.*?)</annotation>"
+    r"</semantics></math></(?P=tag)>",
+    re.DOTALL,
+)
+VOID_ELEMENTS = {"area", "br", "col", "embed", "hr", "img", "input", "source", "track", "wbr"}
+MATHML_NAMESPACE = "http://www.w3.org/1998/Math/MathML"
+MATHML_ELEMENTS = {
+    "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace",
+    "msub", "msup", "msubsup", "mfrac", "msqrt", "mroot", "mover", "munder", "munderover",
+    "mtable", "mtr", "mtd", "mstyle", "mpadded", "mphantom", "menclose", "merror",
+    "mmultiscripts", "mprescripts", "none",
+}  # fmt: skip
+# The MathML attributes the W3C feed validator accepts in XHTML content; the others are
+# presentation hints a reader can do without.
+FEED_MATHML_ATTRIBUTES = {
+    "display", "mathvariant", "stretchy", "fence", "columnalign", "columnspacing",
+    "rowspacing", "displaystyle", "encoding", "width", "lspace", "rspace", "separator",
+}  # fmt: skip
+
+
+def absolutize(html, page_url):
+    """Relative links and image sources made absolute: a feed reader has no base URL."""
+
+    def fix(match):
+        return f"{match.group(1)}{urljoin(page_url, match.group(2))}{match.group(3)}"
+
+    return URL_ATTRIBUTE_RE.sub(fix, html)
+
+
+def formulas_as_tex(html):
+    """Each MathML formula replaced by its TeX source (already escaped in the annotation)."""
+
+    def replace(match):
+        tex = match.group("tex")
+        if match.group("kind") == "math-display":
+            return f'<div class="math math-display">\\[{tex}\\]</div>'
+        return f'<span class="math math-inline">\\({tex}\\)</span>'
+
+    return FORMULA_RE.sub(replace, html)
+
+
+class _XhtmlWriter(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.out = []
+        self.stack = []
+
+    def handle_starttag(self, tag, attrs):
+        in_math = tag in MATHML_ELEMENTS and (tag == "math" or "math" in self.stack)
+        if tag == "menclose" and in_math:
+            tag = "mrow"  # not accepted by the validator; its box is decoration
+        kept = []
+        for name, value in attrs:
+            if name == "xmlns":
+                continue
+            if in_math and name not in FEED_MATHML_ATTRIBUTES:
+                continue
+            kept.append(f" {name}={quoteattr(value or '')}")
+        if tag == "math":
+            kept.insert(0, f' xmlns="{MATHML_NAMESPACE}"')
+        if tag in VOID_ELEMENTS:
+            self.out.append(f"<{tag}{''.join(kept)}/>")
+            return
+        self.stack.append(tag)
+        self.out.append(f"<{tag}{''.join(kept)}>")
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID_ELEMENTS:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if tag in VOID_ELEMENTS or tag not in self.stack and tag != "menclose":
+            return
+        if tag == "menclose" and "menclose" not in self.stack:
+            tag = "mrow"
+        while self.stack:
+            opened = self.stack.pop()
+            self.out.append(f"</{opened}>")
+            if opened == tag:
+                break
+
+    def handle_data(self, data):
+        self.out.append(escape(data))
+
+    def close(self):
+        super().close()
+        while self.stack:
+            self.out.append(f"</{self.stack.pop()}>")
+
+
+def to_xhtml(html):
+    """Our sanitized HTML re-written as well-formed XHTML (MathML in its own namespace)."""
+    writer = _XhtmlWriter()
+    writer.feed(html)
+    writer.close()
+    return "".join(writer.out)
