@@ -144,6 +144,14 @@ class FeedXMLGenerator(SimplerXMLGenerator):
         text = escape(CONTROL_CHARACTERS_RE.sub("", content or ""))
         self._write(text.replace("&lt;", "&#x3C;"))
 
+    def add_html_element(self, name, html):
+        """An element holding escaped HTML, escaped the ordinary way: `<` as &lt; is much
+        shorter than a character reference across a whole article."""
+        self.startElement(name, {})
+        self._finish_pending_start_element()
+        self._write(escape(CONTROL_CHARACTERS_RE.sub("", html)))
+        self.endElement(name)
+
     def raw(self, xml):
         """Writes markup that is already well-formed XML."""
         self._finish_pending_start_element()
@@ -178,7 +186,7 @@ class ContentRssFeed(FeedWriterMixin, Rss201rev2Feed):
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         if item.get("content"):
-            handler.addQuickElement("content:encoded", formulas_as_tex(item["content"]))
+            handler.add_html_element("content:encoded", formulas_as_tex(item["content"]))
 
 
 class ContentAtomFeed(FeedWriterMixin, Atom1Feed):
