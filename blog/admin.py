@@ -1,9 +1,19 @@
+import tempfile
+from pathlib import Path
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.db.models.functions import Coalesce
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html_join
 
+from .importing import Importer
+from .importing.frontmatter import ImportProblem
+from .importing.uploads import unpack_upload
 from .models import Category, Post
 
 admin.site.site_header = "Blog authoring"
@@ -21,8 +31,19 @@ class CategoryAdmin(admin.ModelAdmin):
         return category.posts.count()
 
 
+class MarkdownUploadForm(forms.Form):
+    upload = forms.FileField(
+        label="Markdown file or zip",
+        help_text="A .md file, or a .zip of a Hexo, Hugo or Jekyll folder (images included).",
+    )
+    dry_run = forms.BooleanField(
+        required=False, label="Dry run", help_text="Report what would change; write nothing."
+    )
+
+
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
+    change_list_template = "admin/blog/post/change_list.html"
     list_display = ("title", "category", "state", "published_at", "tag_list")
     list_filter = ("status", "category", "tags")
     list_select_related = ("category",)
@@ -39,6 +60,40 @@ class PostAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")
+
+    def get_urls(self):
+        upload = path(
+            "import/",
+            self.admin_site.admin_view(self.import_view),
+            name="blog_post_import",
+        )
+        return [upload, *super().get_urls()]
+
+    def import_view(self, request):
+        """The import_markdown command for authors: upload, import, read the report."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        report, problem = None, None
+        form = MarkdownUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            with tempfile.TemporaryDirectory(prefix="blog-import-") as folder:
+                try:
+                    paths = unpack_upload(form.cleaned_data["upload"], Path(folder))
+                except ImportProblem as exc:
+                    problem = str(exc)
+                else:
+                    report = Importer(dry_run=form.cleaned_data["dry_run"]).run(paths)
+                    for result in report.results:
+                        result.path = str(Path(result.path).relative_to(folder))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import Markdown",
+            "form": form,
+            "report": report,
+            "problem": problem,
+        }
+        return TemplateResponse(request, "admin/blog/post/import.html", context)
 
     def get_changeform_initial_data(self, request):
         return {"author": request.user.pk, **super().get_changeform_initial_data(request)}

@@ -110,6 +110,13 @@ class Post(models.Model):
         default=list,
         help_text="Formulas that could not be converted when the post was last saved.",
     )
+    front_matter = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Front-matter keys of an imported file that the blog has no field for; "
+        "kept so that an export gives them back.",
+    )
     status = models.CharField(
         max_length=10,
         choices=Status.choices,
@@ -143,6 +150,9 @@ class Post(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(Post, self.title, exclude_pk=self.pk)
+        # Trailing blank lines mean nothing in Markdown; without them an export and an
+        # import give back exactly the same body.
+        self.body = self.body.rstrip()
         if self.status == self.Status.PUBLISHED and self.first_published_at is None:
             self.first_published_at = self.published_at
         self.render()

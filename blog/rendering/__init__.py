@@ -8,7 +8,7 @@ from html import escape
 
 from . import markdown_ext
 from .sanitize import sanitize
-from .text import collapse, excerpt_and_reading, reading_minutes, truncate
+from .text import collapse, excerpt_and_reading, reading_minutes, text_of, truncate
 
 TOC_MIN_HEADINGS = 3
 
@@ -48,3 +48,9 @@ def render_markdown(text):
 
 def plain_summary(text):
     return collapse(text)
+
+
+def plain_text(markdown_text):
+    """The whole of some Markdown as plain text, with the excerpt's placeholders."""
+    html, _toc, _warnings = markdown_ext.convert(markdown_text or "")
+    return text_of(sanitize(html))

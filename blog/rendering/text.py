@@ -113,6 +113,13 @@ def reading_minutes(text, formulas=0):
     return max(1, math.ceil(minutes))
 
 
+def text_of(html):
+    walker = _TextWalker()
+    walker.feed(html)
+    walker.close()
+    return collapse("".join(walker.parts))
+
+
 def excerpt_and_reading(html):
     walker = _TextWalker()
     walker.feed(html)

@@ -1,0 +1,205 @@
+"""Front matter as Hexo, Hugo and Jekyll write it, read into what a Post needs."""
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.utils import timezone
+from django.utils.text import slugify
+
+# Keys the blog turns into fields; every other key is kept in Post.front_matter.
+KNOWN_KEYS = {
+    "title", "date", "updated", "lastmod", "categories", "category", "tags", "slug", "draft",
+    "published", "description", "summary", "excerpt", "author", "category_slug",
+}  # fmt: skip
+JEKYLL_DATE_PREFIX_RE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}-")
+MORE_RE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
+DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y-%m-%d",
+)
+
+
+class ImportProblem(ValueError):
+    """A file that cannot be imported; the message says why, for the report."""
+
+
+@dataclass
+class Document:
+    """One Markdown file's content, before it meets the database."""
+
+    title: str
+    slug: str
+    body: str
+    published_at: dt.datetime
+    updated_at: dt.datetime | None = None
+    category: str = ""
+    category_slug: str = ""
+    extra_categories: list = field(default_factory=list)
+    tags: list = field(default_factory=list)
+    draft: bool = False
+    summary: str = ""
+    summary_from_more: bool = False
+    author: str = ""
+    extras: dict = field(default_factory=dict)
+
+
+def split_front_matter(text, path):
+    """(metadata dict, body) for YAML (---) or TOML (+++) front matter; no front matter
+    gives an empty dict."""
+    text = text.lstrip("\ufeff")
+    for fence, parse in (("---", _parse_yaml), ("+++", _parse_toml)):
+        if text.startswith(fence + "\n") or text.startswith(fence + "\r\n"):
+            lines = text.splitlines(keepends=True)
+            for index in range(1, len(lines)):
+                if lines[index].rstrip() in (fence, "..." if fence == "---" else fence):
+                    meta = parse("".join(lines[1:index]), path)
+                    return meta, "".join(lines[index + 1 :]).lstrip("\r\n")
+            raise ImportProblem(f"the front matter opened with {fence} on line 1 is never closed")
+    return {}, text
+
+
+def _parse_yaml(source, path):
+    try:
+        meta = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ImportProblem(f"the YAML front matter is not valid{where}: {reason}") from exc
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise ImportProblem("the front matter is not a set of key: value pairs")
+    return meta
+
+
+def _parse_toml(source, path):
+    try:
+        return tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise ImportProblem(f"the TOML front matter is not valid: {exc}") from exc
+
+
+def parse_datetime(value, key):
+    """A front-matter date as an aware datetime; naive values are in the site's time zone."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time())
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            for fmt in DATE_FORMATS:
+                try:
+                    moment = dt.datetime.strptime(text, fmt)
+                    break
+                except ValueError:
+                    continue
+            else:
+                raise ImportProblem(f"{key}: {value!r} is not a date") from None
+    else:
+        raise ImportProblem(f"{key}: {value!r} is not a date")
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, timezone.get_current_timezone())
+    return moment
+
+
+def _as_list(value, key):
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        parts = re.split(r"\s*,\s*", value) if "," in value else value.split()
+        return [p for p in (part.strip() for part in parts) if p]
+    if isinstance(value, (list, tuple)):
+        flat = []
+        for item in value:
+            # Hexo writes nested categories as lists inside the list.
+            flat.extend(_as_list(item, key) if isinstance(item, (list, tuple)) else [item])
+        return [str(item).strip() for item in flat if str(item).strip()]
+    if isinstance(value, (int, float)):
+        return [str(value)]
+    raise ImportProblem(f"{key}: expected a name or a list of names, got {value!r}")
+
+
+def _truthy(value):
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "yes", "1", "on"}
+    return bool(value)
+
+
+def _jsonable(value):
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def slug_for(path, meta):
+    if meta.get("slug"):
+        return slugify(str(meta["slug"]), allow_unicode=True)
+    stem = path.stem
+    if stem in ("index", "_index"):  # a Hugo page bundle: the folder names the post
+        stem = path.parent.name
+    return slugify(JEKYLL_DATE_PREFIX_RE.sub("", stem), allow_unicode=True)
+
+
+def read_document(path: Path, text: str, fallback_date):
+    meta, body = split_front_matter(text, path)
+    body = body.rstrip()
+    slug = slug_for(path, meta)
+    if not slug:
+        raise ImportProblem("no slug: neither the front matter nor the file name gives one")
+    title = str(meta.get("title") or "").strip()
+    if not title:
+        heading = re.search(r"^#\s+(.+)$", body, re.MULTILINE)
+        title = heading.group(1).strip() if heading else path.stem
+    published = parse_datetime(meta.get("date"), "date") or fallback_date
+    updated = parse_datetime(meta.get("updated") or meta.get("lastmod"), "updated")
+    categories = _as_list(meta.get("categories"), "categories") or _as_list(
+        meta.get("category"), "category"
+    )
+    draft = _truthy(meta.get("draft", False)) or (
+        "published" in meta and not _truthy(meta["published"])
+    )
+    # Hexo keeps unpublished posts in source/_drafts.
+    draft = draft or "_drafts" in path.parts
+    summary = next(
+        (str(meta[k]).strip() for k in ("summary", "description", "excerpt") if meta.get(k)), ""
+    )
+    doc = Document(
+        title=title,
+        slug=slug,
+        body=body,
+        published_at=published,
+        updated_at=updated,
+        category=categories[0] if categories else "",
+        category_slug=str(meta.get("category_slug") or ""),
+        extra_categories=categories[1:],
+        tags=_as_list(meta.get("tags"), "tags"),
+        draft=draft,
+        summary=summary,
+        author=str(meta.get("author") or "").strip(),
+        extras={str(k): _jsonable(v) for k, v in meta.items() if str(k) not in KNOWN_KEYS},
+    )
+    if doc.extra_categories:
+        doc.extras["categories"] = categories
+    if not summary and (more := MORE_RE.search(body)):
+        doc.summary = body[: more.start()]
+        doc.summary_from_more = True
+    return doc

@@ -1,0 +1,48 @@
+"""An author's upload in the admin (one .md file or a .zip of them) unpacked safely into a
+temporary folder for the importer."""
+
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from .frontmatter import ImportProblem
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_MEMBERS = 5000
+
+
+def unpack_upload(upload, folder: Path):
+    """Writes the upload into `folder`; returns the paths to import. Raises ImportProblem
+    for anything that is not Markdown or a sound zip archive."""
+    name = PurePosixPath(upload.name.replace("\\", "/")).name or "upload.md"
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ImportProblem(f"{name} is larger than {MAX_UPLOAD_BYTES // 2**20} MB")
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in (".md", ".markdown"):
+        target = folder / name
+        with target.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        return [target]
+    if suffix != ".zip":
+        raise ImportProblem(f"{name}: upload a .md or .markdown file, or a .zip of them")
+    try:
+        archive = zipfile.ZipFile(upload)
+    except zipfile.BadZipFile as exc:
+        raise ImportProblem(f"{name} is not a readable zip archive") from exc
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if len(members) > MAX_MEMBERS:
+            raise ImportProblem(f"{name} holds more than {MAX_MEMBERS} files")
+        if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+            raise ImportProblem(f"{name} unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB")
+        for member in members:
+            relative = PurePosixPath(member.filename.replace("\\", "/"))
+            # A member may not climb out of the folder ("zip slip").
+            if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+                raise ImportProblem(f"{name}: unsafe path in the archive: {member.filename}")
+            target = folder.joinpath(*relative.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(member) as source, target.open("wb") as out:
+                out.write(source.read(MAX_UNPACKED_BYTES + 1))
+    return [folder]
