@@ -1,10 +1,13 @@
+import re
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import TemplateView
+from django.views.static import serve
 
 from blog.sitemaps import sitemaps
 
@@ -21,7 +24,13 @@ urlpatterns = [
     path("", include("blog.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.BLOG["SERVE_MEDIA"]:
+    # Uploaded and imported images, served by Django itself: enough for one machine. With a
+    # proxy or object storage in front of /media/, set BLOG_SERVE_MEDIA=0.
+    urlpatterns.insert(
+        0,
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$",
+            lambda request, path: serve(request, path, document_root=settings.MEDIA_ROOT),
+        ),
+    )

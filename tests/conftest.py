@@ -89,3 +89,10 @@ def many_posts(category):
         return posts
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def fresh_media(settings):
+    """Each test starts with an empty in-memory media storage (re-setting STORAGES makes
+    Django build new storage objects)."""
+    settings.STORAGES = {**settings.STORAGES}

@@ -100,7 +100,7 @@ class Importer:
             converter = SyntaxConverter(slug_for_ref=self._slug_for_ref)
             doc.body = converter.convert(doc.body)
             images = ImageCopier(self.storage, path, doc.slug, self.dry_run)
-            doc.body = images.rewrite(doc.body)
+            doc.body = images.rewrite(doc.body).rstrip()  # as Post.save() stores it
             notes = converter.notes + images.notes
             if doc.extras:
                 notes.append("kept unknown keys: " + ", ".join(sorted(doc.extras)))

@@ -134,6 +134,14 @@ def _as_list(value, key):
     raise ImportProblem(f"{key}: expected a name or a list of names, got {value!r}")
 
 
+def _unique(names):
+    """Tags differ only by case in the blog ("PyTorch" is "pytorch"): the first spelling wins."""
+    seen = {}
+    for name in names:
+        seen.setdefault(name.lower(), name)
+    return list(seen.values())
+
+
 def _truthy(value):
     if isinstance(value, str):
         return value.strip().lower() in {"true", "yes", "1", "on"}
@@ -167,8 +175,14 @@ def read_document(path: Path, text: str, fallback_date):
         raise ImportProblem("no slug: neither the front matter nor the file name gives one")
     title = str(meta.get("title") or "").strip()
     if not title:
-        heading = re.search(r"^#\s+(.+)$", body, re.MULTILINE)
-        title = heading.group(1).strip() if heading else path.stem
+        # A file without a title in front matter: its first "# heading" is the title (and
+        # is taken out of the body, which the page shows under the title anyway).
+        heading = re.search(r"^#\s+(.+?)\s*#*\s*$", body, re.MULTILINE)
+        if heading:
+            title = heading.group(1).strip()
+            body = (body[: heading.start()] + body[heading.end() :]).strip()
+        else:
+            title = path.stem
     published = parse_datetime(meta.get("date"), "date") or fallback_date
     updated = parse_datetime(meta.get("updated") or meta.get("lastmod"), "updated")
     categories = _as_list(meta.get("categories"), "categories") or _as_list(
@@ -191,7 +205,7 @@ def read_document(path: Path, text: str, fallback_date):
         category=categories[0] if categories else "",
         category_slug=str(meta.get("category_slug") or ""),
         extra_categories=categories[1:],
-        tags=_as_list(meta.get("tags"), "tags"),
+        tags=_unique(_as_list(meta.get("tags"), "tags")),
         draft=draft,
         summary=summary,
         author=str(meta.get("author") or "").strip(),

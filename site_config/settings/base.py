@@ -118,6 +118,7 @@ BLOG = {
     "TAGLINE": env.str("BLOG_TAGLINE", default="机器学习工程师的技术笔记：公式、代码与实践。"),
     "POSTS_PER_PAGE": 10,
     "FEED_ITEMS": env.int("BLOG_FEED_ITEMS", default=20),
+    "SERVE_MEDIA": env.bool("BLOG_SERVE_MEDIA", default=True),
     # The authority of feed entry ids (tag:<authority>,<date>:post-<id>); set it to the
     # site's domain so ids stay the same whatever host name a feed was fetched by.
     "FEED_ID_AUTHORITY": env.str("BLOG_FEED_ID_AUTHORITY", default=""),

@@ -1,0 +1,336 @@
+"""Moving a blog in: import_markdown with Hexo, Hugo and Jekyll files; export and back."""
+
+import io
+import zipfile
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from taggit.models import Tag
+
+from blog.models import Category, Post
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return path
+
+
+@pytest.fixture
+def hexo(tmp_path):
+    posts = tmp_path / "hexo" / "source" / "_posts"
+    write(
+        posts / "ddp-notes.md",
+        "---\ntitle: DDP 学习笔记\ndate: 2024-03-05 21:30:00\nupdated: 2024-03-06 10:00:00\n"
+        "categories:\n- [分布式训练, PyTorch]\ntags: [PyTorch, pytorch, 分布式]\n"
+        "mathjax: true\n---\n"
+        "引言 $a_i$ 讲梯度。\n\n<!-- more -->\n\n{% asset_img ring.svg 环形通信 %}\n\n"
+        '{% codeblock lang:python %}\nprint("hi")\n{% endcodeblock %}\n\n'
+        "{% note info %}\n提示内容\n{% endnote %}\n",
+    )
+    write(posts / "ddp-notes" / "ring.svg", SVG)
+    write(
+        tmp_path / "hexo" / "source" / "_drafts" / "draft-post.md",
+        "---\ntitle: 还没写完\ndate: 2024-04-01\ntags: PyTorch\n---\n草稿。\n",
+    )
+    return tmp_path / "hexo"
+
+
+@pytest.fixture
+def hugo(tmp_path):
+    site = tmp_path / "hugo"
+    write(
+        site / "content" / "posts" / "bundle" / "index.md",
+        '+++\ntitle = "Hugo 的页面包"\ndate = 2024-05-01T08:00:00+09:00\nlastmod = 2024-05-02\n'
+        'categories = "计算机视觉"\ntags = ["CV", "分割"]\nweight = 3\n+++\n\n'
+        '{{< figure src="cat.svg" alt="一只猫" caption="示意图" >}}\n\n'
+        "{{< highlight go >}}\npackage main\n{{< /highlight >}}\n\n"
+        '见 [另一篇]({{< ref "other.md" >}})，![缺](missing.png)，![静态](/images/logo.svg)\n',
+    )
+    write(site / "content" / "posts" / "bundle" / "cat.svg", SVG)
+    write(site / "static" / "images" / "logo.svg", SVG)
+    write(
+        site / "content" / "posts" / "other.md",
+        "---\ntitle: 另一篇\ndate: 2024-05-03\ndraft: true\n---\n正文\n",
+    )
+    return site
+
+
+@pytest.fixture
+def jekyll(tmp_path):
+    posts = tmp_path / "jekyll" / "_posts"
+    write(
+        posts / "2023-01-02-hello-world.markdown",
+        '---\nlayout: post\ntitle: "Hello & <World>"\ndate: 2023-01-02 10:00:00 +0800\n'
+        "category: Python\ntags: python jekyll\nexcerpt: 手写的摘要。\n---\n"
+        "{% highlight ruby %}\nputs 1\n{% endhighlight %}\n\n"
+        "{% raw %}{{ not liquid }}{% endraw %}\n",
+    )
+    write(
+        posts / "2023-02-03-unpublished.md",
+        "---\ntitle: 未发布\ndate: 2023-02-03\npublished: false\n---\nx\n",
+    )
+    return tmp_path / "jekyll"
+
+
+@pytest.fixture
+def broken(tmp_path):
+    folder = tmp_path / "broken"
+    write(folder / "bad-yaml.md", "---\ntitle: [unclosed\n---\nbody\n")
+    write(folder / "bad-date.md", "---\ntitle: ok\ndate: not-a-date\n---\nbody\n")
+    write(folder / "gbk.md", b"---\ntitle: gbk\n---\n" + "你好".encode("gbk"))
+    write(folder / "unclosed.md", "---\ntitle: never closed\n")
+    write(folder / "fine.md", "---\ntitle: 好文件\ndate: 2024-01-01\n---\n正常。\n")
+    return folder
+
+
+def run(*paths, **options):
+    out = io.StringIO()
+    call_command("import_markdown", *map(str, paths), stdout=out, **options)
+    return out.getvalue()
+
+
+def test_hexo_post_with_categories_tags_more_and_assets(db, hexo):
+    output = run(hexo)
+    post = Post.objects.get(slug="ddp-notes")
+    assert post.title == "DDP 学习笔记"
+    assert post.published_at == datetime(2024, 3, 5, 21, 30, tzinfo=SHANGHAI)
+    assert post.updated_at == datetime(2024, 3, 6, 10, 0, tzinfo=SHANGHAI)
+    assert post.category.name == "分布式训练"
+    assert sorted(t.name for t in post.tags.all()) == ["PyTorch", "分布式"]
+    assert post.summary == "引言 [公式] 讲梯度。"
+    assert post.front_matter == {"mathjax": True, "categories": ["分布式训练", "PyTorch"]}
+    assert "![环形通信](/media/posts/ddp-notes/ring.svg)" in post.body
+    assert default_storage.exists("posts/ddp-notes/ring.svg")
+    assert '<code class="language-python">' in post.body_html
+    assert "提示内容" in post.body_html and "{%" not in post.body_html
+    assert Post.objects.get(slug="draft-post").status == Post.Status.DRAFT
+    assert "kept unknown keys: categories, mathjax" in output
+    assert "2 created, 0 updated, 0 unchanged, 0 failed." in output
+
+
+def test_hugo_bundle_toml_figure_highlight_ref_and_static(db, hugo):
+    output = run(hugo)
+    post = Post.objects.get(slug="bundle")
+    assert post.title == "Hugo 的页面包"
+    assert post.published_at == datetime(2024, 5, 1, 8, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    assert timezone.localtime(post.updated_at).date().isoformat() == "2024-05-02"
+    assert post.category.name == "计算机视觉"
+    assert post.front_matter == {"weight": 3}
+    assert "![一只猫](/media/posts/bundle/cat.svg)" in post.body and "*示意图*" in post.body
+    assert "![静态](/media/posts/bundle/logo.svg)" in post.body
+    assert "[另一篇](/posts/other/)" in post.body
+    assert "![缺](missing.png)" in post.body
+    assert '<code class="language-go">' in post.body_html
+    assert "image not found, reference kept: missing.png" in output
+    assert Post.objects.get(slug="other").status == Post.Status.DRAFT
+
+
+def test_jekyll_post_slug_drops_the_date_and_tags_split_on_spaces(db, jekyll):
+    run(jekyll)
+    post = Post.objects.get(slug="hello-world")
+    assert post.title == "Hello & <World>"
+    assert post.published_at == datetime(2023, 1, 2, 2, 0, tzinfo=ZoneInfo("UTC"))
+    assert post.category.name == "Python"
+    assert sorted(t.name for t in post.tags.all()) == ["jekyll", "python"]
+    assert post.summary == "手写的摘要。"
+    assert "```ruby\nputs 1\n```" in post.body
+    assert "{{ not liquid }}" in post.body and "raw" not in post.body
+    assert Post.objects.get(slug="unpublished").status == Post.Status.DRAFT
+
+
+def test_broken_files_are_reported_and_the_rest_imported(db, broken):
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="4 file"):
+        call_command("import_markdown", str(broken), stdout=out)
+    report = out.getvalue()
+    assert (
+        f"failed     {broken / 'bad-yaml.md'}: the YAML front matter is not valid at line" in report
+    )
+    assert f"{broken / 'bad-date.md'}: date: 'not-a-date' is not a date" in report
+    assert f"{broken / 'gbk.md'}: not UTF-8 text" in report
+    assert (
+        f"{broken / 'unclosed.md'}: the front matter opened with --- on line 1 is never closed"
+        in report
+    )
+    assert "1 created, 0 updated, 0 unchanged, 4 failed." in report
+    assert list(Post.objects.values_list("slug", flat=True)) == ["fine"]
+
+
+def test_a_missing_path_is_reported(db, tmp_path):
+    with pytest.raises(CommandError):
+        run(tmp_path / "nope")
+
+
+def test_importing_again_changes_nothing_and_duplicates_nothing(db, hexo, hugo, jekyll):
+    run(hexo, hugo, jekyll)
+    counts = (Post.objects.count(), Tag.objects.count(), Category.objects.count())
+    stamps = dict(Post.objects.values_list("slug", "updated_at"))
+    stored = sorted(default_storage.listdir("posts/bundle")[1])
+    output = run(hexo, hugo, jekyll)
+    assert "0 created, 0 updated, 6 unchanged, 0 failed." in output
+    assert (Post.objects.count(), Tag.objects.count(), Category.objects.count()) == counts
+    assert dict(Post.objects.values_list("slug", "updated_at")) == stamps
+    assert sorted(default_storage.listdir("posts/bundle")[1]) == stored
+
+
+def test_an_edited_file_updates_its_post(db, jekyll):
+    run(jekyll)
+    path = jekyll / "_posts" / "2023-02-03-unpublished.md"
+    path.write_text("---\ntitle: 已发布\ndate: 2023-02-03\n---\n新正文\n", encoding="utf-8")
+    output = run(jekyll)
+    assert "0 created, 1 updated, 1 unchanged, 0 failed." in output
+    post = Post.objects.get(slug="unpublished")
+    assert (post.title, post.status, post.body) == ("已发布", Post.Status.PUBLISHED, "新正文")
+
+
+def test_tags_and_categories_match_whatever_their_case(db, tmp_path):
+    write(tmp_path / "a.md", "---\ntitle: a\ncategories: python\ntags: [PyTorch]\n---\nx\n")
+    Category.objects.create(name="Python", slug="python")
+    Tag.objects.create(name="pytorch", slug="pytorch")
+    run(tmp_path)
+    assert Category.objects.count() == 1 and Tag.objects.count() == 1
+
+
+def test_dry_run_writes_nothing(db, hexo, hugo):
+    output = run(hexo, hugo, dry_run=True)
+    assert "Dry run, nothing written: 4 created" in output
+    assert not Post.objects.exists() and not Category.objects.exists()
+    assert not default_storage.exists("posts/bundle/cat.svg")
+
+
+def test_a_date_without_a_time_zone_is_in_the_sites(db, tmp_path, settings):
+    write(tmp_path / "a.md", "---\ntitle: a\ndate: 2024-06-01 12:00\n---\nx\n")
+    run(tmp_path)
+    assert Post.objects.get().published_at == datetime(2024, 6, 1, 12, 0, tzinfo=SHANGHAI)
+
+
+def test_progress_bar_shows_on_a_terminal(db, hexo, monkeypatch):
+    out = io.StringIO()
+    out.isatty = lambda: True
+    call_command("import_markdown", str(hexo), stdout=out)
+    assert "[##############################] 2/2" in out.getvalue()
+
+
+# --- Export and back -------------------------------------------------------------------------
+
+
+FIELDS = ("title", "slug", "body", "summary", "status", "published_at", "updated_at",
+          "front_matter", "reading_minutes", "body_html")  # fmt: skip
+
+
+def snapshot():
+    posts = Post.objects.select_related("category", "author").prefetch_related("tags")
+    return {
+        post.slug: (
+            *(getattr(post, name) for name in FIELDS),
+            post.category.name,
+            post.category.slug,
+            post.author.username if post.author else None,
+            sorted(t.name for t in post.tags.all()),
+        )
+        for post in posts
+    }
+
+
+def test_export_then_import_gives_back_identical_posts(demo, hexo, hugo, tmp_path):
+    run(hexo, hugo)
+    before = snapshot()
+    out = io.StringIO()
+    call_command("export_markdown", str(tmp_path / "out"), stdout=out)
+    assert f"{len(before)} post(s) written" in out.getvalue()
+    draft = (tmp_path / "out" / "gradient-accumulation.md").read_text(encoding="utf-8")
+    assert "draft: true" in draft
+    # Into the same blog: nothing to do.
+    assert f"0 created, 0 updated, {len(before)} unchanged, 0 failed." in run(tmp_path / "out")
+    # Into an empty blog: the same posts.
+    Post.objects.all().delete()
+    Category.objects.all().delete()
+    Tag.objects.all().delete()
+    run(tmp_path / "out")
+    assert snapshot() == before
+
+
+# --- The admin's upload -----------------------------------------------------------------------
+
+
+def test_author_uploads_a_markdown_file_in_the_admin(admin_client):
+    upload = SimpleUploadedFile(
+        "2024-07-01-upload.md", "---\ntitle: 上传的文章\ntags: [上传]\n---\n正文 $x$\n".encode()
+    )
+    response = admin_client.post("/admin/blog/post/import/", {"upload": upload})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "1 created, 0 updated, 0 unchanged, 0 failed." in html
+    assert 'href="/posts/upload/"' in html
+    assert Post.objects.get(slug="upload").title == "上传的文章"
+
+
+def test_author_uploads_a_zip_of_a_hugo_site(admin_client, hugo):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in hugo.rglob("*"):
+            if path.is_file():
+                archive.write(path, path.relative_to(hugo.parent))
+    upload = SimpleUploadedFile("site.zip", buffer.getvalue(), content_type="application/zip")
+    html = admin_client.post("/admin/blog/post/import/", {"upload": upload}).content.decode()
+    assert "2 created" in html and "image not found, reference kept: missing.png" in html
+    assert "hugo/content/posts/bundle/index.md" in html
+    assert default_storage.exists("posts/bundle/cat.svg")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("notes.txt", b"x", "upload a .md or .markdown file, or a .zip"),
+        ("broken.zip", b"not a zip", "is not a readable zip archive"),
+    ],
+)
+def test_bad_uploads_get_a_clear_answer(admin_client, name, data, message):
+    upload = SimpleUploadedFile(name, data)
+    html = admin_client.post("/admin/blog/post/import/", {"upload": upload}).content.decode()
+    assert message in html
+    assert not Post.objects.exists()
+
+
+def test_zip_slip_is_refused(admin_client, tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("../../evil.md", "---\ntitle: evil\n---\nx\n")
+    upload = SimpleUploadedFile("evil.zip", buffer.getvalue())
+    html = admin_client.post("/admin/blog/post/import/", {"upload": upload}).content.decode()
+    assert "unsafe path in the archive" in html
+    assert not Post.objects.exists()
+
+
+def test_import_page_is_linked_from_the_post_list(admin_client):
+    html = admin_client.get("/admin/blog/post/").content.decode()
+    assert 'href="/admin/blog/post/import/"' in html
+
+
+def test_a_file_without_front_matter_takes_its_title_from_the_first_heading(db, tmp_path):
+    write(tmp_path / "notes.md", "# 我的笔记\n\n正文第一段。\n")
+    run(tmp_path)
+    post = Post.objects.get(slug="notes")
+    assert post.title == "我的笔记" and post.body == "正文第一段。"
+
+
+def test_imported_images_are_served(db, client, hexo, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    settings.MEDIA_ROOT = tmp_path / "media"
+    run(hexo)
+    response = client.get("/media/posts/ddp-notes/ring.svg")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == SVG
+    assert client.get("/media/../settings.py").status_code == 404
