@@ -335,3 +335,28 @@ def test_imported_images_are_served(db, client, hexo, settings, tmp_path):
     assert b"".join(response.streaming_content) == SVG
     assert client.get("/media/../settings.py").status_code in (400, 404)
     assert client.get("/media/posts/none.svg").status_code == 404
+
+
+def test_a_whole_site_folder_is_narrowed_to_its_posts(db, hexo):
+    write(hexo / "README.md", "# 站点说明\n")
+    write(hexo / "themes" / "next" / "README.md", "---\ntitle: theme\n---\nx\n")
+    write(hexo / "source" / "about" / "index.md", "---\ntitle: 关于\n---\nx\n")
+    write(hexo / "node_modules" / "pkg" / "readme.md", "# pkg\n")
+    run(hexo)
+    assert sorted(Post.objects.values_list("slug", flat=True)) == ["ddp-notes", "draft-post"]
+
+
+def test_hugo_section_pages_are_not_posts(db, hugo):
+    write(hugo / "content" / "posts" / "_index.md", "---\ntitle: Posts\n---\n")
+    run(hugo)
+    assert sorted(Post.objects.values_list("slug", flat=True)) == ["bundle", "other"]
+
+
+def test_hexo_front_matter_without_the_opening_dashes(db, tmp_path):
+    write(
+        tmp_path / "old.md", "title: 老文章\ndate: 2015-06-01 09:00:00\ntags: [旧]\n---\n正文。\n"
+    )
+    run(tmp_path)
+    post = Post.objects.get(slug="old")
+    assert (post.title, post.body) == ("老文章", "正文。")
+    assert [t.name for t in post.tags.all()] == ["旧"]

@@ -50,21 +50,42 @@ class Report:
         return f"{'Dry run, nothing written: ' if self.dry_run else ''}{counts}."
 
 
+# Where each generator keeps its posts, tried in order when PATH is a whole site's folder.
+SITE_LAYOUTS = (
+    ("source/_posts", "source/_drafts"),  # Hexo
+    ("_posts", "_drafts"),  # Jekyll
+    ("content",),  # Hugo
+)
+SKIPPED_FOLDERS = {"node_modules", "themes", "public", "vendor", "resources", ".git", "_site"}
+SKIPPED_NAMES = {"readme", "changelog", "license", "contributing", "_index"}
+
+
+def _markdown_under(folder):
+    for path in sorted(folder.rglob("*")):
+        parts = path.relative_to(folder).parts
+        if (
+            path.is_file()
+            and path.suffix.lower() in MARKDOWN_SUFFIXES
+            and path.stem.lower() not in SKIPPED_NAMES
+            and not any(p.startswith(".") or p in SKIPPED_FOLDERS for p in parts[:-1])
+        ):
+            yield path
+
+
 def discover(paths):
-    """Markdown files under the given files and folders, in a stable order."""
+    """Markdown files under the given files and folders, in a stable order. A whole Hexo,
+    Jekyll or Hugo site is narrowed to its posts, so themes' READMEs and pages stay out."""
     found, missing = [], []
     for raw in paths:
         path = Path(raw)
         if path.is_file():
             found.append((path, path.parent))
         elif path.is_dir():
-            found.extend(
-                (p, path)
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and p.suffix.lower() in MARKDOWN_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            layout = next(
+                (folders for folders in SITE_LAYOUTS if (path / folders[0]).is_dir()), None
             )
+            roots = [path / f for f in layout if (path / f).is_dir()] if layout else [path]
+            found.extend((file, root) for root in roots for file in _markdown_under(root))
         else:
             missing.append(raw)
     return found, missing

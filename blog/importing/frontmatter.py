@@ -64,6 +64,15 @@ def split_front_matter(text, path):
                     meta = parse("".join(lines[1:index]), path)
                     return meta, "".join(lines[index + 1 :]).lstrip("\r\n")
             raise ImportProblem(f"the front matter opened with {fence} on line 1 is never closed")
+    # Hexo also accepts front matter without the opening "---": "title: …" lines up to "---".
+    head, separator, rest = text.partition("\n---\n")
+    if separator and re.match(r"(title|date|tags|categories)\s*:", head):
+        try:
+            meta = yaml.safe_load(head)
+        except yaml.YAMLError:
+            meta = None
+        if isinstance(meta, dict):
+            return meta, rest
     return {}, text
 
 
