@@ -360,3 +360,14 @@ def test_hexo_front_matter_without_the_opening_dashes(db, tmp_path):
     post = Post.objects.get(slug="old")
     assert (post.title, post.body) == ("老文章", "正文。")
     assert [t.name for t in post.tags.all()] == ["旧"]
+
+
+def test_values_the_database_would_refuse_are_reported(db, tmp_path):
+    write(tmp_path / "long-title.md", f"---\ntitle: {'长' * 201}\n---\nx\n")
+    write(tmp_path / f"{'s' * 250}.md", "---\ntitle: 短\n---\nx\n")
+    with pytest.raises(CommandError):
+        output = io.StringIO()
+        call_command("import_markdown", str(tmp_path), stdout=output)
+    assert "title is longer than 200 characters" in output.getvalue()
+    assert "slug shortened to 200 characters" in output.getvalue()
+    assert Post.objects.get().slug == "s" * 200

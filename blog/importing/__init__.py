@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.text import slugify
 
 from ..models import Category, Post, unique_slug
@@ -91,6 +91,24 @@ def discover(paths):
     return found, missing
 
 
+def check_lengths(doc, notes):
+    """What the database would refuse, said in the author's terms before it is tried."""
+    limits = {
+        "title": (doc.title, Post._meta.get_field("title").max_length),
+        "category": (doc.category, Category._meta.get_field("name").max_length),
+    }
+    for key, (value, limit) in limits.items():
+        if len(value) > limit:
+            raise ImportProblem(f"{key} is longer than {limit} characters: {value[:40]}…")
+    for tag in doc.tags:
+        if len(tag) > 100:
+            raise ImportProblem(f"tag is longer than 100 characters: {tag[:40]}…")
+    slug_limit = Post._meta.get_field("slug").max_length
+    if len(doc.slug) > slug_limit:
+        doc.slug = doc.slug[:slug_limit].rstrip("-")
+        notes.append(f"slug shortened to {slug_limit} characters: {doc.slug}")
+
+
 class Importer:
     def __init__(self, dry_run=False, storage=None):
         self.dry_run = dry_run
@@ -130,11 +148,14 @@ class Importer:
                     f"category {doc.category!r} used; also listed: "
                     + ", ".join(doc.extra_categories)
                 )
+            check_lengths(doc, notes)
             outcome = self._save(doc, notes)
         except ImportProblem as problem:
             return FileResult(shown, "failed", reason=str(problem))
         except OSError as exc:
             return FileResult(shown, "failed", reason=f"cannot read the file: {exc.strerror}")
+        except DatabaseError as exc:  # rolled back with the file's transaction
+            return FileResult(shown, "failed", reason=f"the database refused it: {exc}")
         return FileResult(shown, outcome, slug=doc.slug, notes=notes)
 
     def _read(self, path):
