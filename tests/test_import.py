@@ -1,4 +1,5 @@
 """Moving a blog in: import_markdown with Hexo, Hugo and Jekyll files; export and back."""
+# ruff: noqa: E501
 
 import io
 import zipfile
@@ -371,3 +372,39 @@ def test_values_the_database_would_refuse_are_reported(db, tmp_path):
     assert "title is longer than 200 characters" in output.getvalue()
     assert "slug shortened to 200 characters" in output.getvalue()
     assert Post.objects.get().slug == "s" * 200
+
+
+@pytest.mark.parametrize(
+    ("data", "size"),
+    [
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+            + (640).to_bytes(4, "big")
+            + (320).to_bytes(4, "big"),
+            (640, 320),
+        ),
+        (b"GIF89a" + (20).to_bytes(2, "little") + (10).to_bytes(2, "little"), (20, 10)),
+        (
+            b"\xff\xd8\xff\xe0\x00\x04ab\xff\xc0\x00\x11\x08"
+            + (300).to_bytes(2, "big")
+            + (400).to_bytes(2, "big"),
+            (400, 300),
+        ),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="32px"/>', (64, 32)),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 60"/>', (120, 60)),
+        (b"not an image", None),
+        (b"\x89PNG\r\n\x1a\n", None),
+    ],
+)
+def test_image_sizes_are_read_from_the_file(data, size):
+    from blog.importing.imagesize import image_size
+
+    assert image_size(data) == size
+
+
+def test_imported_images_get_their_size_on_the_page(db, hexo):
+    run(hexo)
+    post = Post.objects.get(slug="ddp-notes")
+    assert "![环形通信](/media/posts/ddp-notes/ring.svg){ width=10 height=10 }" in post.body
+    assert 'height="10"' in post.body_html and 'width="10"' in post.body_html
+    assert "0 created, 0 updated, 2 unchanged" in run(hexo)

@@ -9,6 +9,8 @@ from urllib.parse import unquote, urlsplit
 
 from django.core.files.base import ContentFile
 
+from .imagesize import image_size
+
 FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")
 # Block tags: {% codeblock … %} … {% endcodeblock %}, Jekyll's {% highlight lang %} … and
 # Hugo's {{< highlight lang "opts" >}} … {{< /highlight >}}.
@@ -179,6 +181,7 @@ class ImageCopier:
         self.notes, self.copied = [], 0
 
     def rewrite(self, body):
+        self.sizes = {}
         body = IMAGE_RE.sub(lambda m: self._replace(m, markdown=True), body)
         return HTML_IMG_RE.sub(lambda m: self._replace(m, markdown=False), body)
 
@@ -188,6 +191,10 @@ class ImageCopier:
         url = self._store(bare)
         if url is None:
             return match.group(0)
+        size = self.sizes.get(url)
+        already_sized = match.string.startswith("{", match.end())
+        if markdown and size and not already_sized:
+            return f"{match.group(1)}{url}{match.group(3)}{{ width={size[0]} height={size[1]} }}"
         return f"{match.group(1)}{url}{match.group(3)}"
 
     def _candidates(self, reference):
@@ -220,13 +227,19 @@ class ImageCopier:
             return None
         data = source.read_bytes()
         name = f"posts/{self.slug}/{source.name}"
+        size = image_size(data)
         if self.storage.exists(name):
             with self.storage.open(name, "rb") as stored:
                 same = hashlib.sha256(stored.read()).digest() == hashlib.sha256(data).digest()
             if same:
-                return self.storage.url(name)
+                return self._sized(self.storage.url(name), size)
             name = self.storage.get_available_name(name)
         if not self.dry_run:
             name = self.storage.save(name, ContentFile(data))
         self.copied += 1
-        return self.storage.url(name)
+        return self._sized(self.storage.url(name), size)
+
+    def _sized(self, url, size):
+        if size and all(0 < n < 100_000 for n in size):
+            self.sizes[url] = size
+        return url
