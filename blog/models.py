@@ -186,3 +186,23 @@ class Post(models.Model):
     @property
     def is_scheduled(self):
         return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
+
+
+class SearchEntry(models.Model):
+    """A post's search document: its title, tags (with the category) and body as token text
+    (see blog.search), kept up to date on save. The database indexes it: an FTS5 table on
+    SQLite, a generated tsvector column with a GIN index on PostgreSQL (migration 0005)."""
+
+    post = models.OneToOneField(
+        Post, primary_key=True, on_delete=models.CASCADE, related_name="search_entry"
+    )
+    title = models.TextField()
+    tags = models.TextField()
+    body = models.TextField()
+    text = models.TextField(help_text="The article as plain text, for result snippets.")
+
+    class Meta:
+        verbose_name_plural = "search entries"
+
+    def __str__(self):
+        return f"search entry of {self.post_id}"

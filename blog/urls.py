@@ -14,6 +14,7 @@ urlpatterns = [
     path("category/<uslug:slug>/", views.CategoryView.as_view(), name="category"),
     path("tag/<uslug:slug>/", views.TagView.as_view(), name="tag"),
     path("archive/", views.ArchiveIndexView.as_view(), name="archive"),
+    path("search/", views.SearchView.as_view(), name="search"),
     path("archive/<int:year>/<int:month>/", views.MonthView.as_view(), name="archive_month"),
     path("feed/", conditional("site", "rss")(feeds.SiteRss()), name="feed_rss"),
     path("feed/atom/", conditional("site", "atom")(feeds.SiteAtom()), name="feed_atom"),

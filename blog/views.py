@@ -9,10 +9,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from .models import Category, Post
+from .models import Category, Post, SearchEntry
+from .search import highlight, search_posts, snippet
 
 PUBLIC_MAX_AGE = 300
 PAGE_NUMBER_RE = re.compile(r"[1-9][0-9]{0,8}")
@@ -113,6 +115,35 @@ class TagView(PostListMixin, ListView):
             list_feeds=subject_feeds("tag", self.tag.slug),
             **kwargs,
         )
+
+
+class SearchView(PostListMixin, ListView):
+    template_name = "blog/search.html"
+
+    def get_queryset(self):
+        self.query = " ".join(self.request.GET.get("q", "").split())[:200]
+        results, self.terms = search_posts(super().get_queryset(), self.query)
+        return results
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(
+            heading="Search", query=self.query, terms=self.terms, **kwargs
+        )
+        posts = context["posts"]
+        texts = dict(
+            SearchEntry.objects.filter(post__in=[p.pk for p in posts]).values_list("post", "text")
+        )
+        context["results"] = [
+            {
+                "post": post,
+                "title": mark_safe(highlight(post.title, self.terms)),
+                "snippet": mark_safe(snippet(texts.get(post.pk, post.excerpt), self.terms)),
+            }
+            for post in posts
+        ]
+        canonical = self.request.build_absolute_uri(self.request.path)
+        context["canonical_url"] = canonical
+        return context
 
 
 class MonthView(PostListMixin, ListView):

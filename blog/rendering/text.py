@@ -113,6 +113,14 @@ def reading_minutes(text, formulas=0):
     return max(1, math.ceil(minutes))
 
 
+def reading_text(html):
+    """Everything a reader reads, code included, formulas left out."""
+    walker = _TextWalker()
+    walker.feed(html)
+    walker.close()
+    return collapse("".join(walker.reading))
+
+
 def text_of(html):
     walker = _TextWalker()
     walker.feed(html)

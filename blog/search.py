@@ -1,0 +1,233 @@
+"""Search that understands Chinese, on SQLite (FTS5) and PostgreSQL (tsvector + GIN).
+
+Neither database splits Chinese into words, so the splitting happens here, in Python, the same
+way for documents and queries: a run of CJK characters becomes its overlapping character
+bigrams ("感受野" → "感受 受野"), Latin text becomes lowercased words (camelCase also in its
+parts). Each post's token text is stored in SearchEntry when it is saved; the database indexes
+it, and a query is a phrase per CJK run and a word per Latin word, all of which must match.
+Results rank a match in the title above one in the tags, above one in the body; newer first.
+"""
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.db import connection
+
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ffff"
+TOKEN_RE = re.compile(rf"(?P<cjk>[{CJK}]+)|(?P<word>[^\W_{CJK}]+)")
+CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+MAX_QUERY_TERMS = 16
+# Particles that join words in a Chinese query ("空洞卷积的感受野"): the query's run is cut at
+# them, so each side must match as written, not the whole run as one phrase.
+PARTICLES = "的了和与及或在是对把被之"
+PARTICLE_RE = re.compile(f"[{PARTICLES}]")
+MAX_TERM_TOKENS = 24
+FTS_TABLE = "blog_search_fts"
+
+
+def normalize(text):
+    """Full-width letters and digits to ASCII, compatibility forms folded (NFKC); lone
+    surrogates, which no one can type on purpose, dropped."""
+    text = (text or "").encode("utf-8", "ignore").decode("utf-8")
+    return unicodedata.normalize("NFKC", text)
+
+
+def bigrams(run):
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def document_tokens(text):
+    """The token text stored for a piece of a post: space-separated, positions preserved."""
+    tokens = []
+    for match in TOKEN_RE.finditer(normalize(text)):
+        if match.group("cjk"):
+            tokens.extend(bigrams(match.group("cjk")))
+            continue
+        word = match.group("word")
+        tokens.append(word.lower())
+        parts = CAMEL_RE.findall(word)
+        if len(parts) > 1:  # DistributedDataParallel is also distributed, data, parallel
+            tokens.extend(part.lower() for part in parts)
+    return " ".join(tokens)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One thing every result must contain: a Latin word, or a CJK run (as a phrase of its
+    bigrams; a single character matches as the start of a bigram)."""
+
+    text: str
+    tokens: tuple
+    prefix: bool = False
+
+
+def parse_query(query):
+    terms = []
+    for match in TOKEN_RE.finditer(normalize(query)[:500]):
+        if match.group("cjk"):
+            run = match.group("cjk")
+            pieces = [p for p in PARTICLE_RE.split(run) if p] if len(run) > 2 else [run]
+            for piece in pieces or [run]:
+                tokens = tuple(bigrams(piece))[:MAX_TERM_TOKENS]
+                terms.append(Term(piece, tokens, prefix=len(piece) == 1))
+        else:
+            word = match.group("word").lower()
+            terms.append(Term(word, (word,)))
+    unique = list(dict.fromkeys(terms))
+    return unique[:MAX_QUERY_TERMS]
+
+
+# --- SQLite FTS5 --------------------------------------------------------------------------
+
+
+def fts5_expression(terms, columns=None):
+    phrases = " AND ".join(
+        f'"{" ".join(term.tokens)}"' + ("*" if term.prefix else "") for term in terms
+    )
+    if columns:
+        return f"{{{' '.join(columns)}}} : ({phrases})"
+    return phrases
+
+
+# --- PostgreSQL tsquery -------------------------------------------------------------------
+
+
+def tsquery(terms, weights=""):
+    suffix = f":{weights}" if weights else ""
+    parts = []
+    for term in terms:
+        if term.prefix:
+            parts.append(f"'{term.tokens[0]}':*{weights}")
+        else:
+            parts.append(" <-> ".join(f"'{token}'{suffix}" for token in term.tokens))
+    return " & ".join(f"({part})" for part in parts)
+
+
+def has_fts5():
+    """Whether this SQLite database has the full-text table (it has, wherever SQLite was
+    built with FTS5, as every current Python's is)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS_TABLE]
+        )
+        return cursor.fetchone() is not None
+
+
+def search_posts(queryset, query):
+    """`queryset` (already the published posts) narrowed to those matching `query`,
+    annotated with `search_tier` (3 title, 2 tags, 1 body) and ordered best first.
+    An empty or meaningless query gives an empty queryset."""
+    terms = parse_query(query)
+    if not terms:
+        return queryset.none(), terms
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        matched = queryset.extra(
+            tables=["blog_searchentry"],
+            where=[
+                "blog_searchentry.post_id = blog_post.id",
+                "blog_searchentry.vector @@ to_tsquery('simple', %s)",
+            ],
+            params=[tsquery(terms)],
+            select={
+                "search_tier": "CASE WHEN blog_searchentry.vector @@ to_tsquery('simple', %s) "
+                "THEN 3 WHEN blog_searchentry.vector @@ to_tsquery('simple', %s) THEN 2 "
+                "ELSE 1 END"
+            },
+            select_params=[tsquery(terms, "A"), tsquery(terms, "AB")],
+        )
+    elif vendor == "sqlite" and has_fts5():
+        matched = queryset.extra(
+            tables=[FTS_TABLE],
+            where=[f"{FTS_TABLE}.rowid = blog_post.id", f"{FTS_TABLE} MATCH %s"],
+            params=[fts5_expression(terms)],
+            select={
+                "search_tier": f"CASE WHEN blog_post.id IN (SELECT rowid FROM {FTS_TABLE} "
+                f"WHERE {FTS_TABLE} MATCH %s) THEN 3 WHEN blog_post.id IN (SELECT rowid FROM "
+                f"{FTS_TABLE} WHERE {FTS_TABLE} MATCH %s) THEN 2 ELSE 1 END"
+            },
+            select_params=[
+                fts5_expression(terms, ["title"]),
+                fts5_expression(terms, ["title", "tags"]),
+            ],
+        )
+    else:
+        matched = _scan(queryset, terms)
+    return matched.order_by("-search_tier", "-published_at", "-id"), terms
+
+
+def _scan(queryset, terms):
+    """Without a full-text index (another database, or SQLite without FTS5): the same
+    results from a scan of the stored token text, slower."""
+    from django.db.models import Case, IntegerField, Q, Value, When
+
+    def contains(field, term):
+        return Q(**{f"search_entry__{field}__contains": " ".join(term.tokens)})
+
+    def everywhere(term):
+        return contains("title", term) | contains("tags", term) | contains("body", term)
+
+    matched = queryset
+    for term in terms:
+        matched = matched.filter(everywhere(term))
+    in_title = Q()
+    in_title_or_tags = Q()
+    for term in terms:
+        in_title &= contains("title", term)
+        in_title_or_tags &= contains("title", term) | contains("tags", term)
+    return matched.annotate(
+        search_tier=Case(
+            When(in_title, then=Value(3)),
+            When(in_title_or_tags, then=Value(2)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    )
+
+
+# --- Snippets -----------------------------------------------------------------------------
+
+
+def _needles(terms):
+    return [term.text for term in terms if term.text]
+
+
+def highlight(text, terms):
+    """`text` escaped, with every occurrence of the query's words in <mark>."""
+    needles = sorted(_needles(terms), key=len, reverse=True)
+    if not needles:
+        return html.escape(text)
+    pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
+    out, position = [], 0
+    folded = normalize(text)
+    if len(folded) != len(text):
+        folded = text  # NFKC changed lengths: match on the text as it is
+    for match in pattern.finditer(folded):
+        out.append(html.escape(text[position : match.start()]))
+        out.append(f"<mark>{html.escape(text[match.start() : match.end()])}</mark>")
+        position = match.end()
+    out.append(html.escape(text[position:]))
+    return "".join(out)
+
+
+def snippet(text, terms, width=90):
+    """About `width` characters of `text` around the first match, highlighted."""
+    needles = _needles(terms)
+    lowered = normalize(text).lower()
+    if len(lowered) != len(text):
+        lowered = text.lower()
+    starts = [i for i in (lowered.find(n.lower()) for n in needles) if i >= 0]
+    if not starts:
+        cut = text[:width]
+        return highlight(cut, terms) + ("…" if len(text) > width else "")
+    first = min(starts)
+    begin = max(0, first - width // 3)
+    end = min(len(text), begin + width)
+    piece = text[begin:end]
+    prefix = "…" if begin > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    return prefix + highlight(piece, terms) + suffix

@@ -1,0 +1,54 @@
+"""Keeps each post's SearchEntry in step with the post, its tags and its category."""
+
+from django.db.models.signals import m2m_changed, post_save
+from django.dispatch import receiver
+from taggit.models import Tag
+
+from .models import Category, Post, SearchEntry
+from .rendering import text_of
+from .rendering.text import reading_text
+from .search import document_tokens
+
+
+def entry_values(post):
+    names = [post.category.name, *(tag.name for tag in post.tags.all())]
+    return {
+        "title": document_tokens(post.title),
+        "tags": document_tokens(" ".join(names)),
+        # What a reader reads, code included; formulas are not words.
+        "body": document_tokens(reading_text(post.body_html)),
+        "text": text_of(post.body_html),
+    }
+
+
+def update_entry(post):
+    SearchEntry.objects.update_or_create(post=post, defaults=entry_values(post))
+
+
+@receiver(post_save, sender=Post, dispatch_uid="search-post-saved")
+def post_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        update_entry(instance)
+
+
+@receiver(m2m_changed, sender=Post.tags.through, dispatch_uid="search-tags-changed")
+def tags_changed(sender, instance, action, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear") and isinstance(instance, Post):
+        # The post's prefetched tags, if any, are stale now.
+        getattr(instance, "_prefetched_objects_cache", {}).pop("tags", None)
+        update_entry(instance)
+
+
+@receiver(post_save, sender=Category, dispatch_uid="search-category-saved")
+def category_saved(sender, instance, created, raw=False, **kwargs):
+    if not created and not raw:
+        for post in instance.posts.select_related("category").prefetch_related("tags"):
+            update_entry(post)
+
+
+@receiver(post_save, sender=Tag, dispatch_uid="search-tag-saved")
+def tag_saved(sender, instance, created, raw=False, **kwargs):
+    if not created and not raw:
+        tagged = Post.objects.filter(tags=instance).select_related("category")
+        for post in tagged.prefetch_related("tags"):
+            update_entry(post)
