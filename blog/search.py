@@ -49,9 +49,11 @@ def document_tokens(text):
             continue
         word = match.group("word")
         tokens.append(word.lower())
-        parts = CAMEL_RE.findall(word)
-        if len(parts) > 1:  # DistributedDataParallel is also distributed, data, parallel
-            tokens.extend(part.lower() for part in parts)
+        if word != word.lower() and word != word.upper():
+            # DistributedDataParallel is also distributed, data, parallel.
+            parts = CAMEL_RE.findall(word)
+            if len(parts) > 1:
+                tokens.extend(part.lower() for part in parts)
     return " ".join(tokens)
 
 
@@ -71,6 +73,9 @@ def parse_query(query):
         if match.group("cjk"):
             run = match.group("cjk")
             pieces = [p for p in PARTICLE_RE.split(run) if p] if len(run) > 2 else [run]
+            if any(len(p) > 1 for p in pieces):
+                # A lone character left over by the cut ("相同的词" → 词) says too little.
+                pieces = [p for p in pieces if len(p) > 1]
             for piece in pieces or [run]:
                 tokens = tuple(bigrams(piece))[:MAX_TERM_TOKENS]
                 terms.append(Term(piece, tokens, prefix=len(piece) == 1))
@@ -109,12 +114,16 @@ def tsquery(terms, weights=""):
 
 def has_fts5():
     """Whether this SQLite database has the full-text table (it has, wherever SQLite was
-    built with FTS5, as every current Python's is)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS_TABLE]
-        )
-        return cursor.fetchone() is not None
+    built with FTS5, as every current Python's is). Asked once per connection."""
+    known = getattr(connection, "_blog_has_fts5", None)
+    if known is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS_TABLE]
+            )
+            known = cursor.fetchone() is not None
+        connection._blog_has_fts5 = known
+    return known
 
 
 def search_posts(queryset, query):
