@@ -42,5 +42,8 @@ lint: install
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+bench: install
+	$(PY) bench/run.py
+
 clean:
 	rm -rf $(VENV) data/*.sqlite3 staticfiles

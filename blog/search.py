@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import IntegerField
+from django.db.models.expressions import RawSQL
 
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ffff"
 TOKEN_RE = re.compile(rf"(?P<cjk>[{CJK}]+)|(?P<word>[^\W_{CJK}]+)")
@@ -101,14 +103,13 @@ def fts5_expression(terms, columns=None):
 # --- PostgreSQL tsquery -------------------------------------------------------------------
 
 
-def tsquery(terms, weights=""):
-    suffix = f":{weights}" if weights else ""
+def tsquery(terms):
     parts = []
     for term in terms:
         if term.prefix:
-            parts.append(f"'{term.tokens[0]}':*{weights}")
+            parts.append(f"'{term.tokens[0]}':*")
         else:
-            parts.append(" <-> ".join(f"'{token}'{suffix}" for token in term.tokens))
+            parts.append(" <-> ".join(f"'{token}'" for token in term.tokens))
     return " & ".join(f"({part})" for part in parts)
 
 
@@ -135,37 +136,30 @@ def search_posts(queryset, query):
         return queryset.none(), terms
     vendor = connection.vendor
     if vendor == "postgresql":
-        matched = queryset.extra(
-            tables=["blog_searchentry"],
-            where=[
-                "blog_searchentry.post_id = blog_post.id",
-                "blog_searchentry.vector @@ to_tsquery('simple', %s)",
-            ],
-            params=[tsquery(terms)],
-            select={
-                "search_tier": "CASE WHEN blog_searchentry.vector @@ to_tsquery('simple', %s) "
-                "THEN 3 WHEN blog_searchentry.vector @@ to_tsquery('simple', %s) THEN 2 "
-                "ELSE 1 END"
-            },
-            select_params=[tsquery(terms, "A"), tsquery(terms, "AB")],
-        )
+        match = "SELECT post_id FROM blog_searchentry WHERE {} @@ to_tsquery('simple', %s)"
+        selects = [match.format(v) for v in ("vector", "title_vector", "head_vector")]
+        query = tsquery(terms)
+        queries = [query, query, query]
     elif vendor == "sqlite" and has_fts5():
-        matched = queryset.extra(
-            tables=[FTS_TABLE],
-            where=[f"{FTS_TABLE}.rowid = blog_post.id", f"{FTS_TABLE} MATCH %s"],
-            params=[fts5_expression(terms)],
-            select={
-                "search_tier": f"CASE WHEN blog_post.id IN (SELECT rowid FROM {FTS_TABLE} "
-                f"WHERE {FTS_TABLE} MATCH %s) THEN 3 WHEN blog_post.id IN (SELECT rowid FROM "
-                f"{FTS_TABLE} WHERE {FTS_TABLE} MATCH %s) THEN 2 ELSE 1 END"
-            },
-            select_params=[
-                fts5_expression(terms, ["title"]),
-                fts5_expression(terms, ["title", "tags"]),
-            ],
-        )
+        select = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+        selects = [select] * 3
+        queries = [
+            fts5_expression(terms),
+            fts5_expression(terms, ["title"]),
+            fts5_expression(terms, ["title", "tags"]),
+        ]
     else:
-        matched = _scan(queryset, terms)
+        return _scan(queryset, terms).order_by("-search_tier", "-published_at", "-id"), terms
+    # The index finds the matching ids (uncorrelated subqueries, each run once); the posts
+    # are then fetched by primary key. Joining the index table instead lets the planner walk
+    # every published post and probe the index per row.
+    tier = RawSQL(
+        f"CASE WHEN blog_post.id IN ({selects[1]}) THEN 3 "
+        f"WHEN blog_post.id IN ({selects[2]}) THEN 2 ELSE 1 END",
+        queries[1:],
+        output_field=IntegerField(),
+    )
+    matched = queryset.filter(id__in=RawSQL(selects[0], [queries[0]])).annotate(search_tier=tier)
     return matched.order_by("-search_tier", "-published_at", "-id"), terms
 
 

@@ -1,0 +1,77 @@
+"""`make bench`: search latency over 10,000 and 100,000 posts on SQLite and PostgreSQL.
+
+Each database is a scratch one of its own (a file under data/bench/, a PostgreSQL database
+named blog_bench), filled with synthetic posts made from the demo articles' paragraphs. The
+same queries also run as a plain scan of the stored text, the baseline the index is measured
+against in the same run; the report gives both and their ratio.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000").split(",")]
+POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def manage(database_url, *args):
+    env = {**os.environ, "DATABASE_URL": database_url,
+           "DJANGO_SETTINGS_MODULE": "site_config.settings.bench"}  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
+        capture_output=True, text=True,
+    )  # fmt: skip
+
+
+def scratch_postgres():
+    import psycopg
+
+    try:
+        with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=3) as conn:
+            conn.execute("DROP DATABASE IF EXISTS blog_bench")
+            conn.execute("CREATE DATABASE blog_bench")
+    except psycopg.OperationalError as exc:
+        print(f"PostgreSQL not reachable at {POSTGRES}: {exc}; measuring SQLite only.")
+        return None
+    return POSTGRES.rsplit("/", 1)[0] + "/blog_bench"
+
+
+def main():
+    folder = ROOT / "data" / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    sqlite_file = folder / "bench.sqlite3"
+    sqlite_file.unlink(missing_ok=True)
+    databases = [("SQLite", f"sqlite:///{sqlite_file}")]
+    if postgres := scratch_postgres():
+        databases.append(("PostgreSQL", postgres))
+    rows = []
+    for name, url in databases:
+        manage(url, "migrate", "--verbosity", "0")
+        for size in SIZES:
+            scan_repeat = "1"
+            out = manage(url, "bench_search", "--posts", str(size), "--scan-repeat", scan_repeat)
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            rows.append((name, result))
+            index, scan = result["index"], result["scan"]
+            print(
+                f"{name:<10} {result['posts']:>7} posts  index median {index['median_ms']:>7.2f} ms"
+                f"  p95 {index['p95_ms']:>7.2f} ms  |  scan median {scan['median_ms']:>8.1f} ms"
+                f"  ->  index is {scan['median_ms'] / max(index['median_ms'], 0.01):.0f}x faster"
+                f"  (filled in {result['fill_seconds']} s)",
+                flush=True,
+            )
+    print("\nMatches per query at the largest size:")
+    for name, result in rows:
+        if result["posts"] == max(SIZES):
+            print(f"  {name}: {json.dumps(result['index']['matches'], ensure_ascii=False)}")
+    goal = [r for n, r in rows if r["posts"] >= 100_000]
+    for result in goal:
+        verdict = "meets" if result["index"]["median_ms"] < 50 else "MISSES"
+        print(f"Goal (median under 50 ms at 100,000 posts) on {result['database']}: {verdict}")
+
+
+if __name__ == "__main__":
+    main()
