@@ -229,6 +229,11 @@ def snippet(text, terms, width=90):
         return highlight(cut, terms) + ("…" if len(text) > width else "")
     first = min(starts)
     begin = max(0, first - width // 3)
+    # Never start inside a Latin word ("…ics。").
+    while 0 < begin < first and text[begin - 1].isascii() and text[begin - 1].isalnum():
+        begin += 1
+    while begin < first and text[begin] == " ":
+        begin += 1
     end = min(len(text), begin + width)
     piece = text[begin:end]
     prefix = "…" if begin > 0 else ""

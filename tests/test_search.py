@@ -220,3 +220,14 @@ def test_search_queries_do_not_grow_with_results(client, library, django_assert_
     # count, page, tags, snippet texts, navigation
     with django_assert_num_queries(5):
         assert client.get("/search/", {"q": "感受野"}).status_code == 200
+
+
+def test_snippets_start_at_a_word_and_mark_the_match():
+    from blog.search import parse_query, snippet
+
+    text = "Batch Normalization statistics " * 3 + "这里讲 PyTorch 的实现。"
+    result = snippet(text, parse_query("pytorch"), width=40)
+    assert result.startswith("…") and "<mark>PyTorch</mark>" in result
+    first_word = result[1:].split()[0]
+    assert first_word in text.split() or not first_word.isascii()
+    assert snippet("a < b 和 PyTorch", parse_query("pytorch")) == "a &lt; b 和 <mark>PyTorch</mark>"
