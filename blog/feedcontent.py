@@ -12,6 +12,8 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin
 from xml.sax.saxutils import escape, quoteattr
 
+from .rendering.sanitize import MATHML_TAGS
+
 URL_ATTRIBUTE_RE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 FORMULA_RE = re.compile(
     r'<(?P<tag>span|div) class="math (?P<kind>math-inline|math-display)">'
@@ -21,12 +23,7 @@ FORMULA_RE = re.compile(
 )
 VOID_ELEMENTS = {"area", "br", "col", "embed", "hr", "img", "input", "source", "track", "wbr"}
 MATHML_NAMESPACE = "http://www.w3.org/1998/Math/MathML"
-MATHML_ELEMENTS = {
-    "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace",
-    "msub", "msup", "msubsup", "mfrac", "msqrt", "mroot", "mover", "munder", "munderover",
-    "mtable", "mtr", "mtd", "mstyle", "mpadded", "mphantom", "menclose", "merror",
-    "mmultiscripts", "mprescripts", "none",
-}  # fmt: skip
+MATHML_ELEMENTS = MATHML_TAGS
 # The MathML attributes the W3C feed validator accepts in XHTML content; the others are
 # presentation hints a reader can do without.
 FEED_MATHML_ATTRIBUTES = {

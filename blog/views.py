@@ -1,5 +1,6 @@
 import re
 from datetime import datetime
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -127,7 +128,11 @@ class SearchView(PostListMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(
-            heading="Search", query=self.query, terms=self.terms, **kwargs
+            heading="Search",
+            query=self.query,
+            terms=self.terms,
+            query_string=f"q={quote(self.query, safe='')}&",
+            **kwargs,
         )
         posts = context["posts"]
         texts = dict(
