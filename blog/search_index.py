@@ -1,6 +1,6 @@
 """Keeps each post's SearchEntry in step with the post, its tags and its category."""
 
-from django.db.models.signals import m2m_changed, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from taggit.models import Tag
 
@@ -52,3 +52,17 @@ def tag_saved(sender, instance, created, raw=False, **kwargs):
         tagged = Post.objects.filter(tags=instance).select_related("category")
         for post in tagged.prefetch_related("tags"):
             update_entry(post)
+
+
+@receiver(pre_delete, sender=Tag, dispatch_uid="search-tag-deleting")
+def tag_deleting(sender, instance, **kwargs):
+    # Deleting a tag removes its taggings without an m2m signal: note the posts now…
+    instance._search_posts = list(Post.objects.filter(tags=instance).values_list("pk", flat=True))
+
+
+@receiver(post_delete, sender=Tag, dispatch_uid="search-tag-deleted")
+def tag_deleted(sender, instance, **kwargs):
+    # …and index them again once the tag is gone.
+    posts = Post.objects.filter(pk__in=getattr(instance, "_search_posts", []))
+    for post in posts.select_related("category").prefetch_related("tags"):
+        update_entry(post)

@@ -106,6 +106,12 @@ def test_index_follows_edits_tags_categories_and_deletes(library):
     assert found("图像分割") == ["seg"]
     post.tags.remove(*post.tags.filter(name="图像分割"))
     assert found("图像分割") == []
+    from taggit.models import Tag
+
+    post.tags.add("临时标签")
+    assert found("临时标签") == ["seg"]
+    Tag.objects.get(name="临时标签").delete()
+    assert found("临时标签") == []
     category = post.category
     category.name = "计算机视觉"
     category.save()

@@ -33,7 +33,6 @@ def blog_posting_json_ld(context, post):
         "articleSection": post.category.name,
         "keywords": [tag.name for tag in post.tags.all()],
         "inLanguage": settings.LANGUAGE_CODE,
-        "wordCount": len(post.body),
     }
     if image := post.first_image_url:
         data["image"] = request.build_absolute_uri(image)
