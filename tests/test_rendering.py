@@ -63,6 +63,28 @@ def test_bare_equation_environments_are_display_formulas():
     assert "<code>\\begin{align}</code>" in html
 
 
+def test_inline_formula_may_wrap_a_line():
+    html = html_of("公式 $a +\nb = c$ 跨行。\n\n价格 $5 和\n$10。")
+    assert html.count("<math") == 1
+    assert "<mi>a</mi><mo>+</mo><mi>b</mi>" in html
+    assert "$5" in html and "$10" in html
+
+
+def test_doubled_backslash_delimiters_from_hugo_and_hexo():
+    html = html_of("行内 \\\\( x_i \\\\) 与显示 \\\\[ y^2 \\\\] 完。")
+    assert html.count("<math") == 2
+    assert "\\<" not in html and "\\\\" not in html.split("<annotation")[0]
+
+
+def test_formulas_inside_raw_html_blocks():
+    html = html_of(
+        '<div align="center">\n\n$$E = mc^2$$\n\n</div>\n\n<p>$x_1$ 与 <code>$y$</code></p>'
+    )
+    assert '<div class="math math-display"><math' in html
+    assert '<span class="math math-inline"><math' in html
+    assert "<code>$y$</code>" in html
+
+
 def test_braces_and_comparison_survive():
     html = html_of(r"集合 $\{x \mid x < 0\}$ 为空")
     assert "<mo>&lt;</mo>" in html

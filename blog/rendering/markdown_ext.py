@@ -3,12 +3,14 @@ syntax and turned into MathML, code highlighted by Pygments, and a tree pass add
 page needs (table alignment as classes, lazy images, rel on outside links)."""
 
 import re
+from html import unescape
 from urllib.parse import urlsplit
 
 import markdown
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
+from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -20,6 +22,8 @@ from .math import formula_html
 DISPLAY_MATH_RE = re.compile(
     r"(?P<ticks>`+).+?(?<!`)(?P=ticks)(?!`)"
     r"|(?<!\\)\$\$(?P<dollars>.+?)(?<!\\)\$\$"
+    # \\[ … \\] is how Hugo and Hexo writers get \[ … \] past their Markdown renderer.
+    r"|\\\\\[(?P<doubled>.+?)\\\\\]"
     r"|\\\[(?P<brackets>.+?)\\\]"
     # A bare equation environment, as MathJax users write them without dollars.
     r"|(?P<environment>\\begin\{(?P<name>(?:equation|align|gather|multline|eqnarray)\*?)\}"
@@ -31,13 +35,14 @@ DISPLAY_MATH_RE = re.compile(
 # dollars ("$ \alpha $", common in editors such as Typora), the content must look like TeX.
 INLINE_DOLLAR_RE = (
     r"(?<![\\$])\$(?:"
-    r"(?=[^\s$])((?:\\.|[^\\$\n])+?)(?<=\S)"  # $x_1$: touching both dollars
+    r"(?=[^\s$])((?:\\.|[^\\$\n]|\n(?!\s*\n))+?)(?<=\S)"  # $x_1$, may wrap a line
     r"|(\s+(?:\\.|[^\\$\n])*?(?:\\[A-Za-z]|[\^_{}=])(?:\\.|[^\\$\n])*?)"  # $ \alpha $
     r"|(\\[A-Za-z](?:\\.|[^\\$\n])*?\s+)"  # $\alpha $
     r"|(\s+[A-Za-z]\s+)"  # $ x $
     r")\$(?![\d$])"
 )
 INLINE_PAREN_RE = r"\\\((.+?)\\\)"
+INLINE_DOUBLED_PAREN_RE = r"\\\\\((.+?)\\\\\)"
 BLOCK_PREFIX_RE = re.compile(r"[ \t]*(?:>[ \t]?)*[ \t]*")
 FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})")
 ALIGN_RE = re.compile(r"text-align:\s*(left|right|center)")
@@ -74,7 +79,8 @@ class DisplayMathPreprocessor(Preprocessor):
     def _stash(self, match):
         if match.group("ticks"):
             return match.group(0)
-        tex = next(match.group(g) for g in ("dollars", "brackets", "environment") if match.group(g))
+        groups = ("dollars", "doubled", "brackets", "environment")
+        tex = next(match.group(g) for g in groups if match.group(g))
         # Inside a blockquote or a list item every line carries the same prefix ("> ", or
         # indentation): it is not TeX, and the formula must stay inside that block.
         text = match.string
@@ -98,11 +104,70 @@ class DisplayMathPreprocessor(Preprocessor):
         return f"\n{bare}\n{prefix}{placeholder}\n{bare}\n{prefix}"
 
 
+class EscapedDollarProcessor(InlineProcessor):
+    """`\\$` is a literal dollar, written as a character reference so that no later pass
+    (the raw-HTML formula pass included) can take it for a delimiter."""
+
+    def handleMatch(self, m, data):
+        return self.md.htmlStash.store("&#36;"), m.start(0), m.end(0)
+
+
 class InlineMathProcessor(InlineProcessor):
     def handleMatch(self, m, data):
         tex = next(group for group in m.groups() if group is not None)
         html = formula_html(tex, False, self.md.formula_warnings)
         return self.md.htmlStash.store(html), m.start(0), m.end(0)
+
+
+HTML_SEGMENT_RE = re.compile(r"(<[^>]*>)")
+TAG_NAME_RE = re.compile(r"<(/?)([a-zA-Z][\w:-]*)")
+VERBATIM_TAGS = {"pre", "code", "kbd", "samp", "math", "script", "style", "textarea"}
+RAW_DISPLAY_RE = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|\\\[(.+?)\\\]", re.DOTALL)
+RAW_INLINE_RES = [
+    re.compile(INLINE_DOUBLED_PAREN_RE, re.DOTALL),
+    re.compile(INLINE_PAREN_RE, re.DOTALL),
+    re.compile(INLINE_DOLLAR_RE),
+]
+
+
+class RawHtmlMathPostprocessor(Postprocessor):
+    """Formulas written inside raw HTML blocks (`<div align="center">$$…$$</div>`, as many
+    MathJax-era posts have) never reach Markdown's inline patterns; the same rules apply to
+    the text of such blocks here, outside code."""
+
+    def run(self, text):
+        out, verbatim = [], []
+        for segment in HTML_SEGMENT_RE.split(text):
+            if segment.startswith("<"):
+                if tag := TAG_NAME_RE.match(segment):
+                    closing, name = tag.group(1), tag.group(2).lower()
+                    if name in VERBATIM_TAGS and not segment.endswith("/>"):
+                        if not closing:
+                            verbatim.append(name)
+                        elif name in verbatim:
+                            del verbatim[verbatim.index(name) :]
+                out.append(segment)
+            elif verbatim or "$" not in segment and "\\" not in segment:
+                out.append(segment)
+            else:
+                out.append(self._formulas(segment))
+        return "".join(out)
+
+    def _formulas(self, segment):
+        warnings = self.md.formula_warnings
+
+        def display(match):
+            tex = match.group(1) if match.group(1) is not None else match.group(2)
+            return formula_html(unescape(tex), True, warnings)
+
+        def inline(match):
+            tex = next(group for group in match.groups() if group is not None)
+            return formula_html(unescape(tex), False, warnings)
+
+        segment = RAW_DISPLAY_RE.sub(display, segment)
+        for pattern in RAW_INLINE_RES:
+            segment = pattern.sub(inline, segment)
+        return segment
 
 
 class PageTreeprocessor(Treeprocessor):
@@ -127,14 +192,19 @@ def is_external(href):
 class TechWritingExtension(Extension):
     def extendMarkdown(self, md):
         md.formula_warnings = []
-        md.ESCAPED_CHARS.append("$")  # \$ is a literal dollar
+        md.inlinePatterns.register(EscapedDollarProcessor(r"\\\$", md), "escaped_dollar", 188)
         # After fenced code (25) has taken code blocks out, before raw HTML and blocks.
         md.preprocessors.register(DisplayMathPreprocessor(md), "display_math", 24)
         # Above backslash escapes (180) so `\{` reaches TeX intact, below code spans (190)
         # so `$x$` inside backticks stays code.
         md.inlinePatterns.register(InlineMathProcessor(INLINE_DOLLAR_RE, md), "math_dollar", 185)
         md.inlinePatterns.register(InlineMathProcessor(INLINE_PAREN_RE, md), "math_paren", 186)
+        md.inlinePatterns.register(
+            InlineMathProcessor(INLINE_DOUBLED_PAREN_RE, md), "math_doubled_paren", 187
+        )
         md.treeprocessors.register(PageTreeprocessor(md), "page", 0)
+        # After raw HTML is put back (30).
+        md.postprocessors.register(RawHtmlMathPostprocessor(md), "raw_html_math", 10)
 
     def reset(self):
         self.md.formula_warnings = []
