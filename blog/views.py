@@ -105,6 +105,9 @@ class CategoryView(PostListMixin, ListView):
 
 
 class TagView(PostListMixin, ListView):
+    # A tag only drafts carry has no public page: its name would say what is coming.
+    allow_empty = False
+
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
         return super().get_queryset().filter(tags=self.tag)

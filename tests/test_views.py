@@ -69,6 +69,11 @@ def test_article_page_shows_everything_a_reader_needs(client, make_post):
     assert f'href="{after.get_absolute_url()}" rel="next"' in html
 
 
+def test_a_tag_only_drafts_carry_has_no_page(client, make_post):
+    make_post(status=Post.Status.DRAFT, tags=["秘密项目"])
+    assert client.get(f"/tag/{quote('秘密项目')}/").status_code == 404
+
+
 def test_unknown_article_is_404(client, db):
     assert client.get("/posts/no-such-post/").status_code == 404
 
@@ -190,7 +195,7 @@ def test_list_pages_run_the_same_queries_for_1_or_1000_posts(
         assert client.get("/").status_code == 200
     with django_assert_num_queries(5):  # + the category itself
         assert client.get("/category/deep-learning/").status_code == 200
-    with django_assert_num_queries(5):  # + the tag itself
+    with django_assert_num_queries(6):  # + the tag itself, + whether it has posts
         assert client.get("/tag/pytorch/").status_code == 200
     now = timezone.localtime()
     with django_assert_num_queries(4):
