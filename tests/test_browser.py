@@ -260,3 +260,34 @@ def test_xss_payloads_run_nowhere(browser, make_post):
     assert dialogs == []
     assert page.locator("a[href='/posts/x/']").count() == len(XSS_PAYLOADS)
     context.close()
+
+
+def test_search_box_works_without_javascript(browser, live_server, make_post):
+    make_post(title="感受野的计算", slug="rf", body="卷积层叠加时感受野变大。")
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    page.fill("#site-search-q", "感受野")
+    page.press("#site-search-q", "Enter")
+    page.wait_for_url("**/search/?q=*")
+    assert page.locator("article.card h2 mark").inner_text() == "感受野"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    context.close()
+
+
+def test_author_imports_markdown_in_the_admin(open_page, django_user_model, tmp_path, db):
+    django_user_model.objects.create_superuser("author", "a@example.org", "s3cret-pass-1")
+    source = tmp_path / "2024-05-01-imported.md"
+    source.write_text("---\ntitle: 导入的文章\ntags: [导入]\n---\n正文 $x^2$\n", encoding="utf-8")
+    page = open_page("/admin/login/")
+    page.fill("#id_username", "author")
+    page.fill("#id_password", "s3cret-pass-1")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    page.click("text=Posts")
+    page.click("text=Import Markdown")
+    page.set_input_files("#id_upload", str(source))
+    page.click("input[type=submit]")
+    assert "1 created" in page.locator(".import-summary").inner_text()
+    assert Post.objects.get(slug="imported").title == "导入的文章"
+    assert page.problems == []
