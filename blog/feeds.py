@@ -17,8 +17,9 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.core.cache import cache
 from django.db.models import Count, Max, Q
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +35,7 @@ from .models import Category, Post
 # Part of every ETag, so that a change to how feeds are written reaches readers.
 FEED_FORMAT_VERSION = "2"
 FEED_MAX_AGE = 300
+FEED_CACHE_SECONDS = 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,19 @@ def conditional(kind, feed_format):
 
     def wrap(view):
         def cached(request, *args, **kwargs):
-            response = view(request, *args, **kwargs)
+            # A feed's bytes depend only on its scope's facts (the ETag) and the address it
+            # was asked at (links are absolute): built once, then served from the shared
+            # cache by every process until a post in it changes.
+            tag = scope_for(request, kind, kwargs.get("slug")).etag(feed_format)
+            key = f"feed:{request.scheme}:{request.get_host()}:{request.path}:{tag}"
+            stored = cache.get(key)
+            if stored is not None:
+                response = HttpResponse(stored["body"], content_type=stored["type"])
+            else:
+                response = view(request, *args, **kwargs)
+                if response.status_code == 200:
+                    stored = {"body": response.content, "type": response["Content-Type"]}
+                    cache.set(key, stored, FEED_CACHE_SECONDS)
             patch_cache_control(response, public=True, max_age=FEED_MAX_AGE)
             return response
 

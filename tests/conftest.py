@@ -96,3 +96,11 @@ def fresh_media(settings):
     """Each test starts with an empty in-memory media storage (re-setting STORAGES makes
     Django build new storage objects)."""
     settings.STORAGES = {**settings.STORAGES}
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: built feeds must not leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -389,3 +389,62 @@ def test_demo_feeds_parse(client, demo):
     published = Post.objects.published().count()
     assert len(feed.entries) == min(published, 20)
     assert all(entry.content[0].value for entry in feed.entries)
+
+
+# --- The shared cache -----------------------------------------------------------------------
+
+
+def test_a_built_feed_is_served_from_the_cache_until_a_post_changes(
+    client, make_post, django_assert_num_queries
+):
+    post = make_post()
+    first = fetch(client, "/feed/atom/")
+    with django_assert_num_queries(1):  # the scope's facts only; no post is loaded
+        again = fetch(client, "/feed/atom/")
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert again["Content-Type"] == "application/atom+xml; charset=utf-8"
+    post.title = "新的标题"
+    post.save()
+    assert "新的标题" in fetch(client, "/feed/atom/").content.decode()
+
+
+def test_cached_feeds_keep_their_host_in_the_links(client, make_post, settings):
+    make_post()
+    settings.ALLOWED_HOSTS = ["*"]
+    one = client.get("/feed/", HTTP_HOST="a.example").content.decode()
+    two = client.get("/feed/", HTTP_HOST="b.example").content.decode()
+    assert "http://a.example/" in one and "http://b.example/" in two and "a.example" not in two
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The production cache backend against the real Redis (started by .ci/run)."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.fail("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "blog-test",
+        }
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+def test_feeds_are_shared_through_redis(client, make_post, redis_cache, django_assert_num_queries):
+    make_post(title="经 Redis 缓存")
+    first = fetch(client, "/feed/")
+    assert any(k for k in redis_cache._cache.get_client().keys("blog-test:*"))
+    with django_assert_num_queries(1):
+        again = fetch(client, "/feed/")
+    assert again.content == first.content
+    assert "经 Redis 缓存" in again.content.decode()
