@@ -245,6 +245,17 @@ def test_rss_html_holds_nothing_the_validator_flags(client, demo, tricky_posts):
         assert "<math" not in encoded
 
 
+def test_rss_html_parses_strictly_as_the_validator_parses_it(client, demo, tricky_posts):
+    """The W3C validator reads escaped HTML with html5lib in strict mode; any parse error
+    is an "Invalid HTML" warning."""
+    import html5lib
+
+    root = ET.fromstring(fetch(client, "/feed/").content)
+    for item in root.iter("item"):
+        for element in (item.find("description"), item.find(f"{CONTENT}encoded")):
+            html5lib.HTMLParser(strict=True).parseFragment(element.text)
+
+
 def test_rss_carries_formulas_as_tex_between_delimiters(client, tricky_posts):
     root = ET.fromstring(fetch(client, "/feed/").content)
     encoded = root.find("channel/item[2]").findtext(f"{CONTENT}encoded")
