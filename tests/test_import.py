@@ -11,6 +11,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from taggit.models import Tag
 
 from blog.models import Category, Post
@@ -408,3 +410,28 @@ def test_imported_images_get_their_size_on_the_page(db, hexo):
     assert "![环形通信](/media/posts/ddp-notes/ring.svg){ width=10 height=10 }" in post.body
     assert 'height="10"' in post.body_html and 'width="10"' in post.body_html
     assert "0 created, 0 updated, 2 unchanged" in run(hexo)
+
+
+IMPORT_PIECES = [
+    "---\n", "+++\n", "title: ", "date: ", "tags: ", "categories: ", "slug: ", "draft: ",
+    "updated: ", "2024-01-01", "2024-13-45", "[a, b", "]", "{", "}", ":", "- ", "\t", "'", '"',
+    "&anchor ", "*anchor", "!!python/object:os.system ", "=", "\n", "中文", "x", "{% asset_img x.png 图 %}",
+    "{{< figure src=\"y.png\" >}}", "{% codeblock %}", "{% endcodeblock %}", "```", "$", "\\",
+    "<!--more-->", "![](../../etc/passwd)", "\x00", "\ufeff",
+]  # fmt: skip
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(st.sampled_from(IMPORT_PIECES), max_size=30).map("".join))
+def test_no_file_makes_the_importer_raise(db, tmp_path, text):
+    from blog.importing import OUTCOMES, Importer
+
+    path = tmp_path / "fuzz.md"
+    path.write_text(text, encoding="utf-8")
+    result = Importer(dry_run=True).import_file(path)
+    assert result.outcome in OUTCOMES
+    assert result.outcome != "failed" or result.reason
