@@ -6,15 +6,27 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 class HttpsRedirectMiddleware:
-    """Sends plain-HTTP requests to HTTPS, except those addressed to this machine itself."""
+    """Sends plain-HTTP requests to HTTPS, except those addressed to this machine itself.
+
+    A request to 127.0.0.1 or localhost never passed the public proxy: it is a health check
+    or someone on the box, and gunicorn has no HTTPS port to send it to. For the same
+    reason its cookies drop the Secure flag, as browsers already treat loopback as secure;
+    without that, an admin login over http://127.0.0.1 could never keep its session.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        local = False
         if getattr(settings, "BLOG_HTTPS_REDIRECT", False) and not request.is_secure():
             host = request.get_host()
             domain, _port = split_domain_port(host)
-            if domain.strip("[]") not in LOOPBACK_HOSTS:
+            local = domain.strip("[]") in LOOPBACK_HOSTS
+            if not local:
                 return HttpResponsePermanentRedirect(f"https://{host}{request.get_full_path()}")
-        return self.get_response(request)
+        response = self.get_response(request)
+        if local:
+            for morsel in response.cookies.values():
+                morsel["secure"] = ""
+        return response

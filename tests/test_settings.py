@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
 from blog.middleware import HttpsRedirectMiddleware
@@ -50,13 +51,14 @@ def respond(host, secure=False, enabled=True):
     factory = RequestFactory()
     extra = {"HTTP_X_FORWARDED_PROTO": "https"} if secure else {}
     request = factory.get("/posts/x/?page=2", HTTP_HOST=host, **extra)
-    middleware = HttpsRedirectMiddleware(lambda r: "page")
+    middleware = HttpsRedirectMiddleware(lambda r: HttpResponse("page"))
     with override_settings(
         BLOG_HTTPS_REDIRECT=enabled,
         SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
         ALLOWED_HOSTS=["*"],
     ):
-        return middleware(request)
+        response = middleware(request)
+    return response.content.decode() if response.status_code == 200 else response
 
 
 def test_plain_http_through_the_proxy_is_redirected_to_https():
@@ -76,3 +78,24 @@ def test_requests_to_the_machine_itself_are_not_redirected(host):
 
 def test_redirect_can_be_switched_off():
     assert respond("blog.example", enabled=False) == "page"
+
+
+def test_cookies_to_the_machine_itself_over_http_are_not_secure_only():
+    def view(request):
+        response = HttpResponse("ok")
+        response.set_cookie("sessionid", "x", secure=True)
+        return response
+
+    factory = RequestFactory()
+    middleware = HttpsRedirectMiddleware(view)
+    with override_settings(
+        BLOG_HTTPS_REDIRECT=True,
+        ALLOWED_HOSTS=["*"],
+        SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
+    ):
+        local = middleware(factory.get("/", HTTP_HOST="127.0.0.1:8000"))
+        proxied = middleware(
+            factory.get("/", HTTP_HOST="blog.example", HTTP_X_FORWARDED_PROTO="https")
+        )
+    assert local.cookies["sessionid"]["secure"] == ""
+    assert proxied.cookies["sessionid"]["secure"] is True
