@@ -191,7 +191,7 @@ class Post(models.Model):
 class SearchEntry(models.Model):
     """A post's search document: its title, tags (with the category) and body as token text
     (see blog.search), kept up to date on save. The database indexes it: an FTS5 table on
-    SQLite, a generated tsvector column with a GIN index on PostgreSQL (migration 0005)."""
+    SQLite, a generated tsvector column with a GIN index on PostgreSQL (migration 0002)."""
 
     post = models.OneToOneField(
         Post, primary_key=True, on_delete=models.CASCADE, related_name="search_entry"

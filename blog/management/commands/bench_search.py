@@ -97,7 +97,7 @@ class Command(BaseCommand):
         indexes = []
         if connection.vendor == "postgresql":
             # As any bulk load does: build the GIN indexes once at the end, not row by row.
-            migration = importlib.import_module("blog.migrations.0005_search_entry")
+            migration = importlib.import_module("blog.migrations.0002_search_index")
             indexes = [sql for sql in migration.POSTGRES_INDEX if sql.startswith("CREATE INDEX")]
             with connection.cursor() as cursor:
                 for sql in indexes:
