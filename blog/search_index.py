@@ -5,19 +5,19 @@ from django.dispatch import receiver
 from taggit.models import Tag
 
 from .models import Category, Post, SearchEntry
-from .rendering import text_of
-from .rendering.text import reading_text
+from .rendering.text import texts_of
 from .search import document_tokens
 
 
 def entry_values(post):
     names = [post.category.name, *(tag.name for tag in post.tags.all())]
+    texts = texts_of(post.body_html)
     return {
         "title": document_tokens(post.title),
         "tags": document_tokens(" ".join(names)),
         # What a reader reads, code included; formulas are not words.
-        "body": document_tokens(reading_text(post.body_html)),
-        "text": text_of(post.body_html),
+        "body": document_tokens(texts.reading),
+        "text": texts.plain,
     }
 
 

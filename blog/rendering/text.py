@@ -3,6 +3,7 @@
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from django.conf import settings
@@ -113,24 +114,31 @@ def reading_minutes(text, formulas=0):
     return max(1, math.ceil(minutes))
 
 
-def reading_text(html):
-    """Everything a reader reads, code included, formulas left out."""
+@dataclass(frozen=True)
+class Texts:
+    """What one walk over rendered HTML gives: the text with placeholders (excerpts,
+    snippets), everything a reader reads (code included, formulas left out), and how many
+    formulas there are."""
+
+    plain: str
+    reading: str
+    formulas: int
+
+
+def texts_of(html):
     walker = _TextWalker()
     walker.feed(html)
     walker.close()
-    return collapse("".join(walker.reading))
+    return Texts(
+        collapse("".join(walker.parts)), collapse("".join(walker.reading)), walker.formulas
+    )
 
 
 def text_of(html):
-    walker = _TextWalker()
-    walker.feed(html)
-    walker.close()
-    return collapse("".join(walker.parts))
+    return texts_of(html).plain
 
 
 def excerpt_and_reading(html):
-    walker = _TextWalker()
-    walker.feed(html)
-    walker.close()
-    excerpt = truncate(collapse("".join(walker.parts)), settings.BLOG["EXCERPT_WIDTH"])
-    return excerpt, reading_minutes("".join(walker.reading), walker.formulas)
+    texts = texts_of(html)
+    excerpt = truncate(texts.plain, settings.BLOG["EXCERPT_WIDTH"])
+    return excerpt, reading_minutes(texts.reading, texts.formulas)
