@@ -10,14 +10,15 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from .importing import Importer
 from .importing.frontmatter import ImportProblem
 from .importing.uploads import unpack_upload
 from .models import Category, Post
 
-admin.site.site_header = "Blog authoring"
-admin.site.site_title = "Blog authoring"
+admin.site.site_header = _("Blog authoring")
+admin.site.site_title = _("Blog authoring")
 
 
 @admin.register(Category)
@@ -26,18 +27,20 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
 
-    @admin.display(description="posts")
+    @admin.display(description=_("posts"))
     def post_count(self, category):
         return category.posts.count()
 
 
 class MarkdownUploadForm(forms.Form):
     upload = forms.FileField(
-        label="Markdown file or zip",
-        help_text="A .md file, or a .zip of a Hexo, Hugo or Jekyll folder (images included).",
+        label=_("Markdown file or zip"),
+        help_text=_("A .md file, or a .zip of a Hexo, Hugo or Jekyll folder (images included)."),
     )
     dry_run = forms.BooleanField(
-        required=False, label="Dry run", help_text="Report what would change; write nothing."
+        required=False,
+        label=_("Dry run"),
+        help_text=_("Report what would change; write nothing."),
     )
 
 
@@ -54,8 +57,8 @@ class PostAdmin(admin.ModelAdmin):
     actions = ("publish", "unpublish")
     fieldsets = (
         (None, {"fields": ("title", "slug", "category", "tags", "body", "formula_problems")}),
-        ("Publication", {"fields": ("status", "published_at", "author", "summary")}),
-        ("Stored", {"fields": ("reading_minutes", "updated_at"), "classes": ("collapse",)}),
+        (_("Publication"), {"fields": ("status", "published_at", "author", "summary")}),
+        (_("Stored"), {"fields": ("reading_minutes", "updated_at"), "classes": ("collapse",)}),
     )
 
     def get_queryset(self, request):
@@ -88,7 +91,7 @@ class PostAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Import Markdown",
+            "title": _("Import Markdown"),
             "form": form,
             "report": report,
             "problem": problem,
@@ -101,27 +104,31 @@ class PostAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         for warning in obj.render_warnings:
-            self.message_user(request, f"Formula shown as TeX source: {warning}", messages.WARNING)
+            self.message_user(
+                request,
+                _("Formula shown as TeX source: %(warning)s") % {"warning": warning},
+                messages.WARNING,
+            )
 
-    @admin.display(description="formula problems")
+    @admin.display(description=_("formula problems"))
     def formula_problems(self, post):
         if not post.render_warnings:
-            return "None"
+            return _("None")
         return format_html_join(
             "\n", '<p class="errornote">{}</p>', ((w,) for w in post.render_warnings)
         )
 
-    @admin.display(description="state", ordering="status")
+    @admin.display(description=_("state"), ordering="status")
     def state(self, post):
         if post.is_scheduled:
-            return "Scheduled"
+            return _("Scheduled")
         return post.get_status_display()
 
-    @admin.display(description="tags")
+    @admin.display(description=_("tags"))
     def tag_list(self, post):
         return ", ".join(tag.name for tag in post.tags.all())
 
-    @admin.action(description="Publish selected posts (drafts appear now)")
+    @admin.action(description=_("Publish selected posts (drafts appear now)"))
     def publish(self, request, queryset):
         now = timezone.now()
         # A draft whose time already passed goes out now, not back-dated; a future time is
@@ -138,11 +145,17 @@ class PostAdmin(admin.ModelAdmin):
             first_published_at=Coalesce("first_published_at", "published_at"),
             updated_at=now,
         )
-        self.message_user(request, f"Published {dated_now + rest} post(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            _("Published %(count)d post(s).") % {"count": dated_now + rest},
+            messages.SUCCESS,
+        )
 
-    @admin.action(description="Unpublish selected posts (back to draft)")
+    @admin.action(description=_("Unpublish selected posts (back to draft)"))
     def unpublish(self, request, queryset):
         count = queryset.filter(status=Post.Status.PUBLISHED).update(
             status=Post.Status.DRAFT, updated_at=timezone.now()
         )
-        self.message_user(request, f"Unpublished {count} post(s).", messages.SUCCESS)
+        self.message_user(
+            request, _("Unpublished %(count)d post(s).") % {"count": count}, messages.SUCCESS
+        )

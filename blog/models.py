@@ -6,6 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from . import rendering
@@ -28,18 +29,24 @@ def unique_slug(model, text, *, exclude_pk=None, max_length=200):
 
 
 class Category(models.Model):
-    name = models.CharField(max_length=100, unique=True, help_text="Shown on every post of it.")
+    name = models.CharField(
+        _("name"), max_length=100, unique=True, help_text=_("Shown on every post of it.")
+    )
     slug = models.SlugField(
+        _("slug"),
         max_length=100,
         unique=True,
         allow_unicode=True,
-        help_text="The address: /category/<slug>/. Chinese characters are kept.",
+        help_text=_("The address: /category/<slug>/. Chinese characters are kept."),
     )
-    description = models.TextField(blank=True, help_text="One or two sentences for its page.")
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("One or two sentences for its page.")
+    )
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "categories"
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
 
     def __str__(self):
         return self.name
@@ -64,16 +71,21 @@ class PostQuerySet(models.QuerySet):
 
 class Post(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
-    title = models.CharField(max_length=200, help_text="The headline, as readers see it.")
+    title = models.CharField(
+        _("title"), max_length=200, help_text=_("The headline, as readers see it.")
+    )
     slug = models.SlugField(
+        _("slug"),
         max_length=200,
         unique=True,
         allow_unicode=True,
-        help_text="The address: /posts/<slug>/. Filled from the title; Chinese is kept. "
-        "Changing it breaks links already shared.",
+        help_text=_(
+            "The address: /posts/<slug>/. Filled from the title; Chinese is kept. "
+            "Changing it breaks links already shared."
+        ),
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -81,29 +93,36 @@ class Post(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="posts",
-        help_text="Who wrote it; shown in feeds.",
+        verbose_name=_("author"),
+        help_text=_("Who wrote it; shown in feeds."),
     )
     category = models.ForeignKey(
         Category,
         on_delete=models.PROTECT,
         related_name="posts",
-        help_text="Every post belongs to exactly one category.",
+        verbose_name=_("category"),
+        help_text=_("Every post belongs to exactly one category."),
     )
     tags = TaggableManager(
+        verbose_name=_("tags"),
         blank=True,
-        help_text="Comma-separated. Chinese names work; case does not make a new tag.",
+        help_text=_("Comma-separated. Chinese names work; case does not make a new tag."),
     )
     body = models.TextField(
-        help_text="Markdown: headings, tables, fenced code with a language, "
-        "$inline$ and $$display$$ formulas."
+        _("body"),
+        help_text=_(
+            "Markdown: headings, tables, fenced code with a language, "
+            "$inline$ and $$display$$ formulas."
+        ),
     )
     summary = models.TextField(
+        _("summary"),
         blank=True,
-        help_text="Optional. Replaces the automatic excerpt on lists and in feeds.",
+        help_text=_("Optional. Replaces the automatic excerpt on lists and in feeds."),
     )
     body_html = models.TextField(editable=False, default="")
     excerpt = models.TextField(editable=False, default="")
-    reading_minutes = models.PositiveIntegerField(editable=False, default=1)
+    reading_minutes = models.PositiveIntegerField(_("reading minutes"), editable=False, default=1)
     toc_html = models.TextField(editable=False, default="")
     render_warnings = models.JSONField(
         editable=False,
@@ -118,15 +137,19 @@ class Post(models.Model):
         "kept so that an export gives them back.",
     )
     status = models.CharField(
+        _("status"),
         max_length=10,
         choices=Status.choices,
         default=Status.DRAFT,
-        help_text="Drafts are seen only by staff. A published post with a future time "
-        "is scheduled: it appears by itself when the time comes.",
+        help_text=_(
+            "Drafts are seen only by staff. A published post with a future time "
+            "is scheduled: it appears by itself when the time comes."
+        ),
     )
     published_at = models.DateTimeField(
+        _("publication time"),
         default=timezone.now,
-        help_text="When readers first see it. Set a future time to schedule it.",
+        help_text=_("When readers first see it. Set a future time to schedule it."),
     )
     first_published_at = models.DateTimeField(
         null=True,
@@ -134,12 +157,14 @@ class Post(models.Model):
         help_text="When the post was first published; part of its permanent feed id.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = PostQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-id"]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
         indexes = [
             models.Index(fields=["status", "-published_at"], name="post_status_published"),
         ]

@@ -93,7 +93,7 @@ def test_publish_and_unpublish_actions(admin_client, make_post):
 
 def test_changelist_marks_scheduled_posts(admin_client, visibility_grid):
     html = admin_client.get("/admin/blog/post/").content.decode()
-    assert "Scheduled" in html and "Draft" in html
+    assert "定时发布" in html and "草稿" in html  # the authoring side speaks the site's language
 
 
 def test_view_on_site_leads_to_the_preview(admin_client, visibility_grid):
@@ -150,3 +150,12 @@ def test_author_is_warned_about_a_formula_that_cannot_be_converted(admin_client,
     change = admin_client.get(f"/admin/blog/post/{post.pk}/change/").content.decode()
     assert "never closed: \\frac{1}{" in change
     assert '<code class="math-source">\\frac{1}{</code>' in post.body_html
+
+
+def test_the_admin_speaks_english_on_an_english_site(admin_client, visibility_grid, settings):
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        html = admin_client.get("/admin/blog/post/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Scheduled" in html and "Import Markdown" in html
