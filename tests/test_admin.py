@@ -159,3 +159,25 @@ def test_the_admin_speaks_english_on_an_english_site(admin_client, visibility_gr
     with translation.override("en"):
         html = admin_client.get("/admin/blog/post/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Scheduled" in html and "Import Markdown" in html
+
+
+def test_compiled_translations_match_their_source():
+    """locale/…/django.mo is committed (no gettext on a fresh machine); it must say what the
+    .po says. Recompile with `msgfmt -o django.mo django.po` after editing."""
+    import gettext
+    import re
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES"
+    source = (folder / "django.po").read_text(encoding="utf-8")
+    entries = re.findall(r'msgid ((?:"[^"\n]*"\n?)+)msgstr ((?:"[^"\n]*"\n?)+)', source)
+
+    def join(block):
+        return "".join(re.findall(r'"([^"]*)"', block))
+
+    with (folder / "django.mo").open("rb") as compiled:
+        catalogue = gettext.GNUTranslations(compiled)
+    pairs = [(join(msgid), join(msgstr)) for msgid, msgstr in entries if join(msgid)]
+    assert len(pairs) > 50
+    for msgid, msgstr in pairs:
+        assert catalogue.gettext(msgid) == msgstr, msgid
