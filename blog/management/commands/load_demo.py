@@ -80,7 +80,8 @@ class Command(BaseCommand):
             self.style.WARNING(
                 "\nAdmin login for /admin/ (shown only this once):\n"
                 f"  user: {DEMO_AUTHOR}\n  password: {password}\n"
-                f"  Lost it? python manage.py changepassword {DEMO_AUTHOR}\n"
+                "  Lost it? DJANGO_DEBUG=1 .venv/bin/python manage.py "
+                f"changepassword {DEMO_AUTHOR}\n"
             )
         )
         return user
