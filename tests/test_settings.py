@@ -18,7 +18,7 @@ def check_production(**env):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     environment.update({"DJANGO_DEBUG": "0", **env})
     return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "ERROR"],
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -42,7 +42,8 @@ def test_production_refuses_to_start_without_a_required_variable(env, missing):
 
 def test_production_starts_with_its_variables():
     result = check_production(
-        DJANGO_SECRET_KEY="k" * 60, DJANGO_ALLOWED_HOSTS="blog.example,127.0.0.1"
+        DJANGO_SECRET_KEY="Zq8-vN2_pL5xR7tW0yB3mK6cF9hJ1dS4gA8eU2iO5wQ7zX0-test-only-Hy4",
+        DJANGO_ALLOWED_HOSTS="blog.example,127.0.0.1",
     )
     assert result.returncode == 0, result.stderr
 

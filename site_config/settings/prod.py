@@ -50,6 +50,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     *MIDDLEWARE[1:],  # noqa: F405
 ]
+# W008 asks for SECURE_SSL_REDIRECT: the middleware above redirects instead. W021 asks for
+# HSTS preload, a commitment that is hard to undo: a deployment opts in by itself.
+SILENCED_SYSTEM_CHECKS = ["security.W021"] + (["security.W008"] if BLOG_HTTPS_REDIRECT else [])
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = False
