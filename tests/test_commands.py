@@ -109,6 +109,17 @@ def test_demo_file_with_bad_front_matter_names_file_and_line(tmp_path, monkeypat
     assert not Post.objects.exists()
 
 
+def test_rerender_posts_updates_the_search_index(make_post):
+    from blog.models import SearchEntry
+    from blog.search import search_posts
+
+    post = make_post(body="旧的内容")
+    Post.objects.filter(pk=post.pk).update(body="全新的内容")  # as if the pipeline changed
+    run("rerender_posts")
+    assert SearchEntry.objects.get(post=post).text == "全新的内容"
+    assert list(search_posts(Post.objects.published(), "全新")[0]) == [post]
+
+
 def test_rerender_posts_lists_formulas_it_could_not_convert(make_post):
     make_post(slug="broken", body="$$\\begin{tikzpicture}x\\end{tikzpicture}$$")
     output = run("rerender_posts")

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from blog.models import Post
+from blog.search_index import update_entry
 
 
 class Command(BaseCommand):
@@ -16,7 +17,8 @@ class Command(BaseCommand):
         total = Post.objects.count()
         changed = 0
         problems = []
-        for done, post in enumerate(Post.objects.order_by("pk").iterator(chunk_size=200), 1):
+        posts = Post.objects.select_related("category").prefetch_related("tags").order_by("pk")
+        for done, post in enumerate(posts.iterator(chunk_size=200), 1):
             before = self.stored(post)
             post.render()
             problems += [(post.slug, warning) for warning in post.render_warnings]
@@ -27,6 +29,7 @@ class Command(BaseCommand):
                     **dict(zip(self.RENDERED, self.stored(post), strict=True)),
                     updated_at=timezone.now(),
                 )
+                update_entry(post)  # the search index reads the rendered text too
                 changed += 1
             if self.stdout.isatty() or done == total:
                 self.stdout.write(f"\rRendered {done}/{total}", ending="")
