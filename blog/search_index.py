@@ -1,7 +1,9 @@
-"""Keeps each post's SearchEntry in step with the post, its tags and its category."""
+"""Keeps what derives from a post, its tags and its category in step when they change: the
+post's search entry, and (on a rename) its update time, which feeds and caches key on."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
+from django.utils import timezone
 from taggit.models import Tag
 
 from .models import Category, Post, SearchEntry
@@ -44,6 +46,9 @@ def category_saved(sender, instance, created, raw=False, **kwargs):
     if not created and not raw:
         for post in instance.posts.select_related("category").prefetch_related("tags"):
             update_entry(post)
+        # Its posts show the category's name (pages, feeds): they changed, for every cache
+        # and feed reader that keys on their update time.
+        instance.posts.update(updated_at=timezone.now())
 
 
 @receiver(post_save, sender=Tag, dispatch_uid="search-tag-saved")
@@ -52,6 +57,7 @@ def tag_saved(sender, instance, created, raw=False, **kwargs):
         tagged = Post.objects.filter(tags=instance).select_related("category")
         for post in tagged.prefetch_related("tags"):
             update_entry(post)
+        Post.objects.filter(tags=instance).update(updated_at=timezone.now())
 
 
 @receiver(pre_delete, sender=Tag, dispatch_uid="search-tag-deleting")

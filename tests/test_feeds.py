@@ -364,6 +364,21 @@ def test_a_scheduled_post_going_live_changes_the_feed_without_a_save(
     assert "定时文" in later.content.decode()
 
 
+def test_renaming_a_category_or_tag_changes_the_feeds(client, make_post, category):
+    make_post(tags=["旧标签"])
+    etag = fetch(client, "/feed/")["ETag"]
+    category.name = "机器学习"
+    category.save()
+    renamed = fetch(client, "/feed/", HTTP_IF_NONE_MATCH=etag)
+    assert renamed.status_code == 200 and "机器学习" in renamed.content.decode()
+    from taggit.models import Tag
+
+    tag = Tag.objects.get(name="旧标签")
+    tag.name = "新标签"
+    tag.save()
+    assert "新标签" in fetch(client, "/feed/", HTTP_IF_NONE_MATCH=renamed["ETag"]).content.decode()
+
+
 def test_unpublishing_an_older_post_changes_the_etag(client, make_post):
     older = make_post(published_at=timezone.now() - timedelta(days=3))
     make_post()
