@@ -1,5 +1,6 @@
 """Keeps what derives from a post, its tags and its category in step when they change: the
-post's search entry, and (on a rename) its update time, which feeds and caches key on."""
+post's search entry, and its update time when its tags change or are renamed (feeds and
+caches key on it)."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
@@ -39,6 +40,9 @@ def tags_changed(sender, instance, action, **kwargs):
         # The post's prefetched tags, if any, are stale now.
         getattr(instance, "_prefetched_objects_cache", {}).pop("tags", None)
         update_entry(instance)
+        now = timezone.now()
+        Post.objects.filter(pk=instance.pk).update(updated_at=now)
+        instance.updated_at = now
 
 
 @receiver(post_save, sender=Category, dispatch_uid="search-category-saved")

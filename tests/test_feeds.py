@@ -379,6 +379,14 @@ def test_renaming_a_category_or_tag_changes_the_feeds(client, make_post, categor
     assert "新标签" in fetch(client, "/feed/", HTTP_IF_NONE_MATCH=renamed["ETag"]).content.decode()
 
 
+def test_tagging_a_post_changes_the_feeds(client, make_post):
+    post = make_post()
+    etag = fetch(client, "/feed/atom/")["ETag"]
+    post.tags.add("新加的标签")
+    response = fetch(client, "/feed/atom/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and "新加的标签" in response.content.decode()
+
+
 def test_unpublishing_an_older_post_changes_the_etag(client, make_post):
     older = make_post(published_at=timezone.now() - timedelta(days=3))
     make_post()
