@@ -63,6 +63,13 @@ def main():
                 f"  (filled in {result['fill_seconds']} s)",
                 flush=True,
             )
+    print("\nPages through the whole Django stack (median ms, SQLite, largest size):")
+    pages = json.loads(manage(databases[0][1], "bench_pages").stdout.strip().splitlines()[-1])
+    for name, ms in pages.items():
+        print(f"  {name:<18} {ms:>8.2f} ms")
+    ratio = pages["feed built"] / max(pages["feed from cache"], 0.01)
+    print(f"  the cache serves a built feed {ratio:.0f}x faster than building it")
+
     print("\nMatches per query at the largest size:")
     for name, result in rows:
         if result["posts"] == max(SIZES):

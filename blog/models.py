@@ -167,6 +167,8 @@ class Post(models.Model):
         verbose_name_plural = _("posts")
         indexes = [
             models.Index(fields=["status", "-published_at"], name="post_status_published"),
+            # The newest edit: what feed validators and cached pages key on.
+            models.Index(fields=["updated_at"], name="post_updated"),
         ]
 
     def __str__(self):

@@ -3,6 +3,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.http import Http404
@@ -14,10 +15,12 @@ from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
+from .feeds import scope_for
 from .models import Category, Post, SearchEntry
 from .search import highlight, search_posts, snippet
 
 PUBLIC_MAX_AGE = 300
+ARCHIVE_CACHE_SECONDS = 24 * 60 * 60
 PAGE_NUMBER_RE = re.compile(r"[1-9][0-9]{0,8}")
 
 
@@ -183,13 +186,19 @@ class ArchiveIndexView(CacheDecisionMixin, TemplateView):
     template_name = "blog/archive.html"
 
     def get_context_data(self, **kwargs):
-        months = (
-            Post.objects.published()
-            .annotate(month=TruncMonth("published_at"))
-            .values("month")
-            .annotate(count=Count("id"))
-            .order_by("-month")
-        )
+        # Counting every post by month reads the whole table (and on SQLite calls a Python
+        # function per row), so the result is kept under the site's freshness, as feeds are.
+        key = f"archive-months:{scope_for(self.request, 'site').etag('archive')}"
+        months = cache.get(key)
+        if months is None:
+            months = list(
+                Post.objects.published()
+                .annotate(month=TruncMonth("published_at"))
+                .values("month")
+                .annotate(count=Count("id"))
+                .order_by("-month")
+            )
+            cache.set(key, months, ARCHIVE_CACHE_SECONDS)
         return super().get_context_data(months=months, **kwargs)
 
 
