@@ -38,6 +38,15 @@ FEED_MAX_AGE = 300
 FEED_CACHE_SECONDS = 24 * 60 * 60
 
 
+def posts_in(kind, obj):
+    """All posts of the site, a category or a tag (publication is filtered by the caller)."""
+    if kind == "category":
+        return Post.objects.filter(category=obj)
+    if kind == "tag":
+        return Post.objects.filter(tags=obj)
+    return Post.objects.all()
+
+
 @dataclass(frozen=True)
 class Scope:
     kind: str  # "site", "category" or "tag"
@@ -46,12 +55,7 @@ class Scope:
     visible: int
 
     def posts(self):
-        posts = Post.objects.all()
-        if self.kind == "category":
-            return posts.filter(category=self.obj)
-        if self.kind == "tag":
-            return posts.filter(tags=self.obj)
-        return posts
+        return posts_in(self.kind, self.obj)
 
     def etag(self, feed_format):
         stamp = self.last_modified.isoformat() if self.last_modified else "empty"
@@ -71,7 +75,7 @@ def scope_for(request, kind, slug=None):
             obj = get_object_or_404(Category, slug=slug)
         elif kind == "tag":
             obj = get_object_or_404(Tag, slug=slug)
-        posts = Scope(kind, obj, None, 0).posts()
+        posts = posts_in(kind, obj)
         # Any edit in scope (a draft's too) moves updated_at; a scheduled post going live
         # moves the newest visible published_at; unpublishing or deleting changes the count.
         # Two aggregates, each answered from an index ((updated_at) and (status,
@@ -257,8 +261,7 @@ class SiteRss(Feed):
 
     def items(self, obj):
         return (
-            Scope(self.kind, obj, None, 0)
-            .posts()
+            posts_in(self.kind, obj)
             .published()
             .select_related("category", "author")
             .prefetch_related("tags")
