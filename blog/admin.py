@@ -4,14 +4,14 @@ from pathlib import Path
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from taggit.models import Tag
 
+from . import publishing
 from .importing import Importer
 from .importing.frontmatter import ImportProblem
 from .importing.uploads import unpack_upload
@@ -27,9 +27,86 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
 
-    @admin.display(description=_("posts"))
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(number_of_posts=Count("posts"))
+
+    @admin.display(description=_("posts"), ordering="number_of_posts")
     def post_count(self, category):
-        return category.posts.count()
+        return category.number_of_posts
+
+    def save_model(self, request, obj, form, change):
+        publishing.save_category(obj)
+
+    def delete_model(self, request, obj):
+        publishing.delete_categories(Category.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        publishing.delete_categories(queryset)
+
+
+# taggit's own admin writes taggings directly (its inline, its "merge" action); ours goes
+# through the write path, so a renamed, merged or deleted tag reaches feeds and search.
+if admin.site.is_registered(Tag):
+    admin.site.unregister(Tag)
+
+
+class MergeTagsForm(forms.Form):
+    into = forms.CharField(
+        label=_("Merge into"),
+        max_length=100,
+        help_text=_("The name the posts will carry: one of the selected tags, or a new one."),
+    )
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "post_count")
+    ordering = ("name",)
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+    actions = ("merge",)
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).annotate(number_of_posts=Count("taggit_taggeditem_items"))
+        )
+
+    @admin.display(description=_("posts"), ordering="number_of_posts")
+    def post_count(self, tag):
+        return tag.number_of_posts
+
+    def save_model(self, request, obj, form, change):
+        publishing.save_tag(obj)
+
+    def delete_model(self, request, obj):
+        publishing.delete_tags(Tag.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        publishing.delete_tags(queryset)
+
+    @admin.action(description=_("Merge selected tags"), permissions=["change"])
+    def merge(self, request, queryset):
+        form = MergeTagsForm(request.POST if "into" in request.POST else None)
+        if form.is_valid():
+            count = queryset.count()
+            target = publishing.merge_tags(queryset, form.cleaned_data["into"].strip())
+            self.message_user(
+                request,
+                _("Merged %(count)d tag(s) into %(name)s.") % {"count": count, "name": target.name},
+                messages.SUCCESS,
+            )
+            return None
+        if not form.is_bound:
+            form = MergeTagsForm(initial={"into": queryset.order_by("name").first().name})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Merge tags"),
+            "form": form,
+            "tags": queryset.order_by("name"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/taggit/tag/merge.html", context)
 
 
 class MarkdownUploadForm(forms.Form):
@@ -101,14 +178,37 @@ class PostAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # The hidden copy of the time the form was opened with tells whether the author set
+        # the publication time on purpose (see publishing.save_post).
+        form.base_fields["published_at"].show_hidden_initial = True
+        return form
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        publishing.save_post(
+            obj,
+            tags=form.cleaned_data.get("tags", []),
+            time_chosen="published_at" in form.changed_data,
+        )
         for warning in obj.render_warnings:
             self.message_user(
                 request,
                 _("Formula shown as TeX source: %(warning)s") % {"warning": warning},
                 messages.WARNING,
             )
+
+    def save_related(self, request, form, formsets, change):
+        # The tags were saved by save_model, through the write path; the form's own m2m
+        # saving would set them a second time behind its back.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        publishing.delete_posts([obj])
+
+    def delete_queryset(self, request, queryset):
+        publishing.delete_posts(queryset)
 
     @admin.display(description=_("formula problems"))
     def formula_problems(self, post):
@@ -130,32 +230,16 @@ class PostAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Publish selected posts (drafts appear now)"))
     def publish(self, request, queryset):
-        now = timezone.now()
-        # A draft whose time already passed goes out now, not back-dated; a future time is
-        # kept, so a post can be scheduled from the list.
-        drafts_in_past = queryset.filter(status=Post.Status.DRAFT, published_at__lte=now)
-        dated_now = drafts_in_past.update(
-            status=Post.Status.PUBLISHED,
-            published_at=now,
-            first_published_at=Coalesce("first_published_at", now),
-            updated_at=now,
-        )
-        rest = queryset.filter(~Q(status=Post.Status.PUBLISHED)).update(
-            status=Post.Status.PUBLISHED,
-            first_published_at=Coalesce("first_published_at", "published_at"),
-            updated_at=now,
-        )
+        # The same rule as the change form: now, unless a draft is dated in the future, in
+        # which case it is scheduled for that time.
+        count = publishing.publish(queryset)
         self.message_user(
-            request,
-            _("Published %(count)d post(s).") % {"count": dated_now + rest},
-            messages.SUCCESS,
+            request, _("Published %(count)d post(s).") % {"count": count}, messages.SUCCESS
         )
 
     @admin.action(description=_("Unpublish selected posts (back to draft)"))
     def unpublish(self, request, queryset):
-        count = queryset.filter(status=Post.Status.PUBLISHED).update(
-            status=Post.Status.DRAFT, updated_at=timezone.now()
-        )
+        count = publishing.unpublish(queryset)
         self.message_user(
             request, _("Unpublished %(count)d post(s).") % {"count": count}, messages.SUCCESS
         )

@@ -8,4 +8,5 @@ class BlogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import search_index  # noqa: F401  (connects the signal handlers)
+        # Connect the receivers: the write path's guard and the search index's listener.
+        from . import publishing, search_index  # noqa: F401

@@ -1,5 +1,6 @@
 import html
 import re
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -12,6 +13,10 @@ from taggit.managers import TaggableManager
 from . import rendering
 
 FIRST_IMAGE_RE = re.compile(r'<img [^>]*?src="([^"]+)"')
+
+
+def new_epoch():
+    return secrets.token_hex(8)
 
 
 def unique_slug(model, text, *, exclude_pk=None, max_length=200):
@@ -157,7 +162,23 @@ class Post(models.Model):
         help_text="When the post was first published; part of its permanent feed id.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Not auto_now: saving is not editing. Publishing, re-rendering or renaming the category
+    # leave it alone; blog.publishing moves it when the author changes the post (and an
+    # import never moves it backwards). Caches key on blog.freshness, not on this.
+    updated_at = models.DateTimeField(
+        _("updated"),
+        default=timezone.now,
+        help_text=_("When the author last changed the post; shown to readers and in feeds."),
+    )
+    source_key = models.CharField(
+        max_length=600,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="Where an imported post comes from (its front matter id, or its path "
+        "relative to the import root): a second import updates this post, whatever its slug.",
+    )
 
     objects = PostQuerySet.as_manager()
 
@@ -167,7 +188,6 @@ class Post(models.Model):
         verbose_name_plural = _("posts")
         indexes = [
             models.Index(fields=["status", "-published_at"], name="post_status_published"),
-            # The newest edit: what feed validators and cached pages key on.
             models.Index(fields=["updated_at"], name="post_updated"),
         ]
 
@@ -175,18 +195,24 @@ class Post(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        """Stores the post with its rendered HTML. Callers go through blog.publishing, which
+        decides publication times and edit times and tells caches and the search index."""
         if not self.slug:
             self.slug = unique_slug(Post, self.title, exclude_pk=self.pk)
         # Trailing blank lines mean nothing in Markdown; without them an export and an
         # import give back exactly the same body.
         self.body = self.body.rstrip()
-        if self.status == self.Status.PUBLISHED and self.first_published_at is None:
-            self.first_published_at = self.published_at
-        self.render()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"body", "summary"} & set(update_fields):
+            self.render()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, *self.RENDERED_FIELDS}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("blog:post", kwargs={"slug": self.slug})
+
+    RENDERED_FIELDS = ("body_html", "toc_html", "render_warnings", "reading_minutes", "excerpt")
 
     def render(self):
         """Markdown to stored, sanitized HTML, excerpt and reading time (render on write)."""
@@ -213,6 +239,19 @@ class Post(models.Model):
     @property
     def is_scheduled(self):
         return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
+
+
+class ContentGeneration(models.Model):
+    """One row: a number every committed change to what readers see moves on (see
+    blog.freshness). It lives in the database so every process shares it and a cache flush
+    does not reset it; `epoch` is drawn when the row is made, so a database restored or
+    re-created never repeats the numbers of another life."""
+
+    value = models.PositiveBigIntegerField(default=0)
+    epoch = models.CharField(max_length=32, default=new_epoch)
+
+    def __str__(self):
+        return f"generation {self.epoch}.{self.value}"
 
 
 class SearchEntry(models.Model):

@@ -1,23 +1,28 @@
-"""Keeps what derives from a post, its tags and its category in step when they change: the
-post's search entry, and its update time when its tags change or are renamed (feeds and
-caches key on it)."""
+"""Keeps each post's search entry in step with what the write path announces (one
+`content_changed` per committed transaction): posts that changed are indexed again, in
+batches; posts whose category or tag was renamed get only their label text rewritten, in bulk,
+so renaming a category of thousands of posts takes seconds, not a request timeout."""
 
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.db import transaction
 from django.dispatch import receiver
-from django.utils import timezone
-from taggit.models import Tag
 
-from .models import Category, Post, SearchEntry
+from .models import Post, SearchEntry
+from .publishing import Change, content_changed
 from .rendering.text import texts_of
 from .search import document_tokens
 
+BATCH = 500
+
+
+def label_tokens(post):
+    return document_tokens(" ".join([post.category.name, *(tag.name for tag in post.tags.all())]))
+
 
 def entry_values(post):
-    names = [post.category.name, *(tag.name for tag in post.tags.all())]
     texts = texts_of(post.body_html)
     return {
         "title": document_tokens(post.title),
-        "tags": document_tokens(" ".join(names)),
+        "tags": label_tokens(post),
         # What a reader reads, code included; formulas are not words.
         "body": document_tokens(texts.reading),
         "text": texts.plain,
@@ -28,51 +33,38 @@ def update_entry(post):
     SearchEntry.objects.update_or_create(post=post, defaults=entry_values(post))
 
 
-@receiver(post_save, sender=Post, dispatch_uid="search-post-saved")
-def post_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        update_entry(instance)
+def _batches(ids):
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), BATCH):
+        yield ordered[start : start + BATCH]
 
 
-@receiver(m2m_changed, sender=Post.tags.through, dispatch_uid="search-tags-changed")
-def tags_changed(sender, instance, action, **kwargs):
-    if action in ("post_add", "post_remove", "post_clear") and isinstance(instance, Post):
-        # The post's prefetched tags, if any, are stale now.
-        getattr(instance, "_prefetched_objects_cache", {}).pop("tags", None)
-        update_entry(instance)
-        now = timezone.now()
-        Post.objects.filter(pk=instance.pk).update(updated_at=now)
-        instance.updated_at = now
+def index_posts(ids):
+    """Whole entries for these posts, a batch of posts and entries per query."""
+    for batch in _batches(ids):
+        posts = Post.objects.filter(pk__in=batch).select_related("category")
+        posts = list(posts.prefetch_related("tags"))
+        existing = set(SearchEntry.objects.filter(post__in=batch).values_list("post_id", flat=True))
+        fresh = [SearchEntry(post=post, **entry_values(post)) for post in posts]
+        SearchEntry.objects.bulk_update(
+            [e for e in fresh if e.post_id in existing], ["title", "tags", "body", "text"]
+        )
+        SearchEntry.objects.bulk_create([e for e in fresh if e.post_id not in existing])
 
 
-@receiver(post_save, sender=Category, dispatch_uid="search-category-saved")
-def category_saved(sender, instance, created, raw=False, **kwargs):
-    if not created and not raw:
-        for post in instance.posts.select_related("category").prefetch_related("tags"):
-            update_entry(post)
-        # Its posts show the category's name (pages, feeds): they changed, for every cache
-        # and feed reader that keys on their update time.
-        instance.posts.update(updated_at=timezone.now())
+def relabel_posts(ids):
+    """Only the label text (category and tag names) of these posts' entries."""
+    for batch in _batches(ids):
+        posts = Post.objects.filter(pk__in=batch).only("pk", "category__name")
+        posts = posts.select_related("category").prefetch_related("tags")
+        entries = [SearchEntry(post_id=post.pk, tags=label_tokens(post)) for post in posts]
+        SearchEntry.objects.bulk_update(entries, ["tags"])
 
 
-@receiver(post_save, sender=Tag, dispatch_uid="search-tag-saved")
-def tag_saved(sender, instance, created, raw=False, **kwargs):
-    if not created and not raw:
-        tagged = Post.objects.filter(tags=instance).select_related("category")
-        for post in tagged.prefetch_related("tags"):
-            update_entry(post)
-        Post.objects.filter(tags=instance).update(updated_at=timezone.now())
-
-
-@receiver(pre_delete, sender=Tag, dispatch_uid="search-tag-deleting")
-def tag_deleting(sender, instance, **kwargs):
-    # Deleting a tag removes its taggings without an m2m signal: note the posts now…
-    instance._search_posts = list(Post.objects.filter(tags=instance).values_list("pk", flat=True))
-
-
-@receiver(post_delete, sender=Tag, dispatch_uid="search-tag-deleted")
-def tag_deleted(sender, instance, **kwargs):
-    # …and index them again once the tag is gone.
-    posts = Post.objects.filter(pk__in=getattr(instance, "_search_posts", []))
-    for post in posts.select_related("category").prefetch_related("tags"):
-        update_entry(post)
+@receiver(content_changed, sender=Change, dispatch_uid="search-index")
+def content_was_changed(sender, change, **kwargs):
+    with transaction.atomic():
+        if change.posts:
+            index_posts(change.posts)
+        if change.relabelled:
+            relabel_posts(change.relabelled)

@@ -1,8 +1,9 @@
 from django.urls import path, register_converter
 
-from . import feeds, views
+from . import views
 from .converters import UnicodeSlugConverter
-from .feeds import conditional
+from .feeds import views as feeds
+from .feeds.views import cached_feed
 
 register_converter(UnicodeSlugConverter, "uslug")
 
@@ -16,23 +17,23 @@ urlpatterns = [
     path("archive/", views.ArchiveIndexView.as_view(), name="archive"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("archive/<int:year>/<int:month>/", views.MonthView.as_view(), name="archive_month"),
-    path("feed/", conditional("site", "rss")(feeds.SiteRss()), name="feed_rss"),
-    path("feed/atom/", conditional("site", "atom")(feeds.SiteAtom()), name="feed_atom"),
-    path("feed/json/", conditional("site", "json")(feeds.json_feed), name="feed_json"),
+    path("feed/", cached_feed(feeds.SiteRss()), name="feed_rss"),
+    path("feed/atom/", cached_feed(feeds.SiteAtom()), name="feed_atom"),
+    path("feed/json/", cached_feed(feeds.json_feed), name="feed_json"),
     path(
         "category/<uslug:slug>/feed/",
-        conditional("category", "rss")(feeds.CategoryRss()),
+        cached_feed(feeds.CategoryRss()),
         name="category_feed_rss",
     ),
     path(
         "category/<uslug:slug>/feed/atom/",
-        conditional("category", "atom")(feeds.CategoryAtom()),
+        cached_feed(feeds.CategoryAtom()),
         name="category_feed_atom",
     ),
-    path("tag/<uslug:slug>/feed/", conditional("tag", "rss")(feeds.TagRss()), name="tag_feed_rss"),
+    path("tag/<uslug:slug>/feed/", cached_feed(feeds.TagRss()), name="tag_feed_rss"),
     path(
         "tag/<uslug:slug>/feed/atom/",
-        conditional("tag", "atom")(feeds.TagAtom()),
+        cached_feed(feeds.TagAtom()),
         name="tag_feed_atom",
     ),
 ]

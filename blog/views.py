@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from .feeds import scope_for
+from . import freshness
 from .models import Category, Post, SearchEntry
 from .search import highlight, search_posts, snippet
 
@@ -188,7 +188,7 @@ class ArchiveIndexView(CacheDecisionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         # Counting every post by month reads the whole table (and on SQLite calls a Python
         # function per row), so the result is kept under the site's freshness, as feeds are.
-        key = f"archive-months:{scope_for(self.request, 'site').etag('archive')}"
+        key = f"archive-months:{freshness.current()}"
         months = cache.get(key)
         if months is None:
             months = list(

@@ -4,16 +4,58 @@ from itertools import count
 
 import pytest
 from django.core.management import call_command
+from django.db import connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
+from blog import publishing
 from blog.models import Category, Post
 
 _numbers = count(1)
 
 
+@pytest.fixture(autouse=True)
+def commits_as_in_production(monkeypatch):
+    """pytest-django runs each test inside a transaction that is rolled back, so
+    `transaction.on_commit` callbacks would never run, and nothing the write path announces
+    would reach the search index or the caches. Here a transaction the code opens runs its
+    callbacks when it ends, as its commit would; one rolled back drops them, as Django does.
+    Tests marked `transaction=True` commit for real and need none of this."""
+    exit_atomic = transaction.Atomic.__exit__
+    on_commit = BaseDatabaseWrapper.on_commit
+
+    def only_test_blocks_left(connection):
+        blocks = connection.atomic_blocks
+        return bool(blocks) and all(block._from_testcase for block in blocks)
+
+    def run_callbacks(connection):
+        callbacks, connection.run_on_commit = connection.run_on_commit, []
+        for _sids, func, _robust in callbacks:
+            func()
+
+    def exit(self, exc_type, exc_value, traceback):
+        connection = transaction.get_connection(self.using)
+        result = exit_atomic(self, exc_type, exc_value, traceback)
+        if exc_type is None and not self._from_testcase and only_test_blocks_left(connection):
+            run_callbacks(connection)
+        return result
+
+    def commit_hook(self, func, robust=False):
+        on_commit(self, func, robust)
+        if only_test_blocks_left(self):  # no transaction of the code's own: run it now
+            run_callbacks(self)
+
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit)
+    monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", commit_hook)
+    yield
+    for connection in connections.all(initialized_only=True):
+        connection.run_on_commit = []
+
+
 @pytest.fixture
 def category(db):
-    return Category.objects.get_or_create(name="深度学习", defaults={"slug": "deep-learning"})[0]
+    found = Category.objects.filter(name="深度学习").first()
+    return found or publishing.save_category(Category(name="深度学习", slug="deep-learning"))
 
 
 @pytest.fixture
@@ -29,10 +71,7 @@ def make_post(db, category):
         fields.setdefault("body", f"正文 {n}，含公式 $x_{n}$。")
         fields.setdefault("status", Post.Status.PUBLISHED)
         fields.setdefault("published_at", timezone.now() - timedelta(hours=1))
-        post = Post.objects.create(**fields)
-        if tags:
-            post.tags.set(tags)
-        return post
+        return publishing.create_post(tags=tags, **fields)
 
     return make
 
@@ -71,21 +110,23 @@ def many_posts(category):
         template = Post(title="t", slug="t", category=category, body="正文 $x$ 与 `code`。")
         template.render()
         now = timezone.now()
-        posts = Post.objects.bulk_create(
-            Post(
-                title=f"批量文章 {i}",
-                slug=f"bulk-{i}",
-                category=category,
-                body=template.body,
-                body_html=template.body_html,
-                excerpt=template.excerpt,
-                status=Post.Status.PUBLISHED,
-                published_at=now - timedelta(minutes=i + 1),
-            )
-            for i in range(n)
+        posts = publishing.bulk_create_posts(
+            [
+                Post(
+                    title=f"批量文章 {i}",
+                    slug=f"bulk-{i}",
+                    category=category,
+                    body=template.body,
+                    body_html=template.body_html,
+                    excerpt=template.excerpt,
+                    status=Post.Status.PUBLISHED,
+                    published_at=now - timedelta(minutes=i + 1),
+                )
+                for i in range(n)
+            ]
         )
         for post in Post.objects.filter(slug__startswith="bulk-")[:20]:
-            post.tags.add("PyTorch", "分布式")
+            publishing.save_post(post, tags=["PyTorch", "分布式"])
         return posts
 
     return make

@@ -1,22 +1,26 @@
 """Imports Markdown files with front matter (Hexo, Hugo, Jekyll) as posts.
 
-One file, one post, one transaction: a file that cannot be read is reported with the reason
-and the others go on. Posts are matched by slug, so importing again updates what changed and
-leaves the rest untouched; nothing is ever created twice.
+Every file is read first, then written: one file, one post, one transaction, through the write
+path (blog.publishing). A file that cannot be read is reported with the reason and the others
+go on. Each post remembers where it came from (the front matter's `id`, else its path relative
+to the import root), so importing again updates that post whatever its slug, two files never
+become one post, and links between posts resolve to the slugs they end up with.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
 from django.utils.text import slugify
 
-from ..models import Category, Post, unique_slug
+from .. import publishing
+from ..models import Category, Post
 from ..rendering import plain_text
-from .frontmatter import ImportProblem, read_document
+from .frontmatter import JEKYLL_DATE_PREFIX_RE, ImportProblem, read_document
 from .syntax import ImageCopier, SyntaxConverter
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -109,38 +113,182 @@ def check_lengths(doc, notes):
         notes.append(f"slug shortened to {slug_limit} characters: {doc.slug}")
 
 
+@dataclass
+class Target:
+    """Another post of the import, as a link to it needs it."""
+
+    slug: str
+    title: str
+
+
+@dataclass
+class Plan:
+    """One readable file, before anything is written: what it says and which post it is."""
+
+    path: Path
+    relative: str
+    doc: object
+    key: str
+    post: Post | None = None  # the post it updates, if any
+    slug: str = ""  # the slug it ends up with
+    notes: list = field(default_factory=list)
+
+
+def source_key(doc, relative):
+    return f"id:{doc.identity}" if doc.identity else f"path:{relative}"
+
+
+def reference_names(relative):
+    """The names by which other files may point at the file at `relative` (posix, relative
+    to the import root): Hugo refs give paths with or without the suffix, Jekyll's post_url
+    the file name without it, a page bundle its folder."""
+    path = PurePosixPath(relative)
+    names = {str(path), str(path.with_suffix("")), path.name, path.stem}
+    if path.stem in ("index", "_index") and path.parent.name:
+        names |= {str(path.parent), path.parent.name}
+    return names
+
+
 class Importer:
     def __init__(self, dry_run=False, storage=None):
         self.dry_run = dry_run
         self.storage = storage or default_storage
-        self.slugs_by_stem = {}
+        self.targets = {}
 
     def run(self, paths, progress=None):
         files, missing = discover(paths)
         report = Report(dry_run=self.dry_run)
         for raw in missing:
             report.results.append(FileResult(str(raw), "failed", reason="no such file or folder"))
-        # References between posts ({{< ref >}}, {% post_url %}) resolve to the target's slug.
-        for path, _root in files:
-            stem = path.parent.name if path.stem in ("index", "_index") else path.stem
-            self.slugs_by_stem[stem] = None
-        for number, (path, root) in enumerate(files, 1):
-            report.results.append(self.import_file(path, root))
+        results, plans = {}, []
+        for path, root in files:
+            plan = self.read(path, root)
+            if isinstance(plan, FileResult):
+                results[path] = plan
+            else:
+                plans.append(plan)
+        for plan, problem in self.identify(plans):
+            results[plan.path] = FileResult(str(plan.path), "failed", reason=problem)
+        plans = [plan for plan in plans if plan.path not in results]
+        self.index_targets(plans)
+        for number, (path, _root) in enumerate(files, 1):
+            if path not in results:
+                plan = next(p for p in plans if p.path == path)
+                results[path] = self.write(plan)
+            report.results.append(results[path])
             if progress:
                 progress(number, len(files), path)
         return report
 
     def import_file(self, path, root=None):
-        shown = str(path)
+        """One file on its own (the links it makes resolve against posts already here)."""
+        plan = self.read(path, root or path.parent)
+        if isinstance(plan, FileResult):
+            return plan
+        problems = dict((p.path, reason) for p, reason in self.identify([plan]))
+        if plan.path in problems:
+            return FileResult(str(path), "failed", reason=problems[plan.path])
+        self.index_targets([plan])
+        return self.write(plan)
+
+    # --- Reading: nothing is written ---------------------------------------------------------
+
+    def read(self, path, root):
         try:
             text = self._read(path)
             fallback = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
             doc = read_document(path, text, fallback)
-            converter = SyntaxConverter(slug_for_ref=self._slug_for_ref)
+        except ImportProblem as problem:
+            return FileResult(str(path), "failed", reason=str(problem))
+        except OSError as exc:
+            return FileResult(str(path), "failed", reason=f"cannot read the file: {exc.strerror}")
+        relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+        return Plan(path=path, relative=relative, doc=doc, key=source_key(doc, relative))
+
+    def identify(self, plans):
+        """Finds the post each file updates and the slug it ends up with; yields the plans
+        that cannot be imported, with the reason."""
+        by_key = {
+            post.source_key: post
+            for post in Post.objects.filter(
+                source_key__in=[p.key for p in plans]
+            ).prefetch_related("tags")
+        }
+        unclaimed = {
+            post.slug: post
+            for post in Post.objects.filter(
+                slug__in=[p.doc.slug for p in plans], source_key__isnull=True
+            ).prefetch_related("tags")
+        }
+        seen, claimed = {}, set()
+        for plan in plans:
+            if plan.key in seen:
+                yield plan, f"the same post as {seen[plan.key]} (same {plan.key.split(':')[0]})"
+                continue
+            seen[plan.key] = plan.path
+            # A post written here (or before posts remembered their source) is matched by
+            # its slug, once.
+            plan.post = by_key.get(plan.key) or unclaimed.pop(plan.doc.slug, None)
+            wanted = plan.doc.slug
+            if self._free(wanted, plan.post, claimed):
+                plan.slug = wanted
+            elif plan.post is not None:
+                plan.slug = plan.post.slug  # its new slug belongs to another post: keep its own
+                plan.notes.append(f"slug {wanted!r} belongs to another post; kept {plan.slug!r}")
+            else:
+                n = 2
+                while not self._free(f"{wanted[:190]}-{n}", None, claimed):
+                    n += 1
+                plan.slug = f"{wanted[:190]}-{n}"
+                plan.notes.append(
+                    f"slug {wanted!r} belongs to another post: this one is /posts/{plan.slug}/"
+                )
+            claimed.add(plan.slug)
+
+    @staticmethod
+    def _free(slug, own, claimed):
+        if slug in claimed:
+            return False
+        others = Post.objects.filter(slug=slug)
+        if own is not None:
+            others = others.exclude(pk=own.pk)
+        return not others.exists()
+
+    def index_targets(self, plans):
+        names = {}
+        for plan in plans:
+            target = Target(plan.slug, plan.doc.title)
+            for name in reference_names(plan.relative):
+                names.setdefault(name, []).append(target)
+        # A name two files share says nothing; the report will say it was not resolved.
+        self.targets = {name: found[0] for name, found in names.items() if len(found) == 1}
+
+    def resolve(self, name):
+        """The post another file names: one of this import's, or one imported before."""
+        name = name.strip().strip("/")
+        if name in self.targets:
+            return self.targets[name]
+        keys = [f"path:{name}{end}" for end in ("", ".md", ".markdown", "/index.md")]
+        post = Post.objects.filter(source_key__in=keys).only("slug", "title").first()
+        if post is None:
+            stem = JEKYLL_DATE_PREFIX_RE.sub("", PurePosixPath(name).stem)
+            post = Post.objects.filter(slug=slugify(stem, allow_unicode=True)).first()
+        return Target(post.slug, post.title) if post else None
+
+    # --- Writing ------------------------------------------------------------------------------
+
+    def write(self, plan):
+        shown, doc = str(plan.path), plan.doc
+        doc.slug = plan.slug
+        if not doc.dated and plan.post is not None:
+            doc.published_at = plan.post.published_at  # an undated file keeps its post's date
+        images = None
+        try:
+            converter = SyntaxConverter(resolve=self.resolve)
             doc.body = converter.convert(doc.body)
-            images = ImageCopier(self.storage, path, doc.slug, self.dry_run)
+            images = ImageCopier(self.storage, plan.path, doc.slug, self.dry_run)
             doc.body = images.rewrite(doc.body).rstrip()  # as Post.save() stores it
-            notes = converter.notes + images.notes
+            notes = plan.notes + converter.notes + images.notes
             if doc.extras:
                 notes.append("kept unknown keys: " + ", ".join(sorted(doc.extras)))
             if doc.extra_categories:
@@ -149,7 +297,7 @@ class Importer:
                     + ", ".join(doc.extra_categories)
                 )
             check_lengths(doc, notes)
-            outcome = self._save(doc, notes)
+            outcome = self._save(plan, images, notes)
         except ImportProblem as problem:
             return FileResult(shown, "failed", reason=str(problem))
         except OSError as exc:
@@ -169,21 +317,12 @@ class Importer:
                 "save it as UTF-8 and import again"
             ) from exc
 
-    def _slug_for_ref(self, name):
-        stem = Path(name).stem
-        if stem in self.slugs_by_stem:
-            return slugify(stem, allow_unicode=True)
-        return None
-
     def _category(self, doc):
         name = doc.category or DEFAULT_CATEGORY
         category = Category.objects.filter(name__iexact=name).first()
         if category or self.dry_run:
             return category, category is None
-        slug = doc.category_slug or unique_slug(Category, name, max_length=100)
-        if Category.objects.filter(slug=slug).exists():
-            slug = unique_slug(Category, name, max_length=100)
-        return Category.objects.create(name=name, slug=slug), True
+        return publishing.ensure_category(name, doc.category_slug)
 
     def _author(self, doc, notes):
         if not doc.author:
@@ -194,35 +333,51 @@ class Importer:
             notes.append(f"no user named {doc.author!r}: author kept in the front matter")
         return user
 
-    def _save(self, doc, notes):
-        existing = Post.objects.filter(slug=doc.slug).prefetch_related("tags").first()
-        with transaction.atomic():
-            category, created_category = self._category(doc)
-            if created_category:
-                notes.append(f"new category: {doc.category or DEFAULT_CATEGORY}")
-            author = self._author(doc, notes)
-            summary = plain_text(doc.summary) if doc.summary_from_more else doc.summary
-            values = {
-                "title": doc.title,
-                "body": doc.body,
-                "summary": summary,
-                "status": Post.Status.DRAFT if doc.draft else Post.Status.PUBLISHED,
-                "published_at": doc.published_at,
-                "front_matter": doc.extras,
-            }
-            if existing and self._same(existing, values, category, author, doc.tags):
-                return "unchanged"
-            if self.dry_run:
-                return "updated" if existing else "created"
-            post = existing or Post(slug=doc.slug)
-            for name, value in values.items():
-                setattr(post, name, value)
-            post.category = category
-            post.author = author
-            post.save()
-            post.tags.set(doc.tags, clear=True)
-            if doc.updated_at:  # the file's own "updated" wins over the moment of the import
-                Post.objects.filter(pk=post.pk).update(updated_at=doc.updated_at)
+    def _save(self, plan, images, notes):
+        doc, existing = plan.doc, plan.post
+        written = []
+        try:
+            with transaction.atomic():
+                category, created_category = self._category(doc)
+                if created_category:
+                    notes.append(f"new category: {doc.category or DEFAULT_CATEGORY}")
+                author = self._author(doc, notes)
+                summary = plain_text(doc.summary) if doc.summary_from_more else doc.summary
+                values = {
+                    "title": doc.title,
+                    "slug": doc.slug,
+                    "body": doc.body,
+                    "summary": summary,
+                    "status": Post.Status.DRAFT if doc.draft else Post.Status.PUBLISHED,
+                    "published_at": doc.published_at,
+                    "front_matter": doc.extras,
+                }
+                same = existing and self._same(existing, values, category, author, doc.tags)
+                if self.dry_run:
+                    return "unchanged" if same else "updated" if existing else "created"
+                if same and existing.source_key == plan.key:
+                    return "unchanged"
+                post = existing or Post()
+                for name, value in values.items():
+                    setattr(post, name, value)
+                post.category, post.author, post.source_key = category, author, plan.key
+                # The file's own "updated" says when it was edited; without one, an edit is
+                # dated now and a new post its publication time.
+                edited = doc.updated_at or (doc.published_at if existing is None else None)
+                publishing.save_post(post, tags=doc.tags, edited_at=edited)
+                for name, data in images.pending.items():
+                    # Written last, inside the transaction: if a write fails the row goes
+                    # too, and the files already written are removed below.
+                    stored = self.storage.save(name, ContentFile(data))
+                    written.append(stored)
+                    if stored != name:
+                        raise ImportProblem(f"could not store the image as {name}")
+        except BaseException:
+            for name in written:
+                self.storage.delete(name)
+            raise
+        if same:
+            return "unchanged"  # only where it came from was noted
         return "updated" if existing else "created"
 
     @staticmethod

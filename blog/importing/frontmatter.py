@@ -15,6 +15,9 @@ KNOWN_KEYS = {
     "title", "date", "updated", "lastmod", "categories", "category", "tags", "slug", "draft",
     "published", "description", "summary", "excerpt", "author", "category_slug",
 }  # fmt: skip
+# Front-matter keys that name a post for good, whatever its file is called (kept in the
+# post's front matter too, so an export carries them back).
+IDENTITY_KEYS = ("id", "uuid")
 JEKYLL_DATE_PREFIX_RE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}-")
 MORE_RE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 DATE_FORMATS = (
@@ -41,6 +44,8 @@ class Document:
     body: str
     published_at: dt.datetime
     updated_at: dt.datetime | None = None
+    dated: bool = True  # False: published_at is only the file's time
+    identity: str = ""  # the front matter's own id, if it has one
     category: str = ""
     category_slug: str = ""
     extra_categories: list = field(default_factory=list)
@@ -192,7 +197,7 @@ def read_document(path: Path, text: str, fallback_date):
             body = (body[: heading.start()] + body[heading.end() :]).strip()
         else:
             title = path.stem
-    published = parse_datetime(meta.get("date"), "date") or fallback_date
+    published = parse_datetime(meta.get("date"), "date")
     updated = parse_datetime(meta.get("updated") or meta.get("lastmod"), "updated")
     categories = _as_list(meta.get("categories"), "categories") or _as_list(
         meta.get("category"), "category"
@@ -209,7 +214,9 @@ def read_document(path: Path, text: str, fallback_date):
         title=title,
         slug=slug,
         body=body,
-        published_at=published,
+        published_at=published or fallback_date,
+        dated=published is not None,
+        identity=next((str(meta[k]).strip() for k in IDENTITY_KEYS if meta.get(k)), ""),
         updated_at=updated,
         category=categories[0] if categories else "",
         category_slug=str(meta.get("category_slug") or ""),

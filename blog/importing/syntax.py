@@ -4,10 +4,8 @@ that renders, and images next to the post copied into the media storage."""
 import hashlib
 import re
 import shlex
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
-
-from django.core.files.base import ContentFile
 
 from .imagesize import image_size
 
@@ -61,9 +59,20 @@ def _code_language(tag, args):
 class SyntaxConverter:
     """Converts one post's Markdown; `notes` collects what the author should know."""
 
-    def __init__(self, slug_for_ref=None):
+    def __init__(self, resolve=None):
         self.notes = []
-        self.slug_for_ref = slug_for_ref or (lambda name: None)
+        # name of another post's file -> its Target (final slug and title), or None
+        self.resolve = resolve or (lambda name: None)
+
+    def _reference(self, reference, number):
+        """The address of the post another file names (a Jekyll post_url, a Hugo ref)."""
+        name, _hash, anchor = reference.partition("#")
+        target = self.resolve(name) if name else None
+        if target is None:
+            if name:
+                self.notes.append(f"line {number}: no post {name!r} to link to; kept as text")
+            return reference
+        return f"/posts/{target.slug}/" + (f"#{anchor}" if anchor else "")
 
     def convert(self, body):
         self.body = body
@@ -142,9 +151,16 @@ class SyntaxConverter:
             # A theme's paired tag ({% note info %} … {% endnote %}): its content is prose.
             self.notes.append(f"line {number}: tag {{% {name} %}} removed, its content kept")
             return ""
-        if name in ("post_url", "link") and args:
-            slug = self.slug_for_ref(args[0])
-            return f"/posts/{slug}/" if slug else args[0]
+        if name in ("post_url", "link", "post_path") and args:
+            return self._reference(args[0], number)
+        if name == "post_link" and args:
+            # Hexo: {% post_link name [title] %}, a link with the target's title.
+            target = self.resolve(args[0])
+            if target is None:
+                self.notes.append(f"line {number}: no post {args[0]!r} to link to; kept as text")
+                return match.group(0)
+            title = " ".join(a for a in args[1:] if a not in ("true", "false")) or target.title
+            return f"[{title}](/posts/{target.slug}/)"
         self.notes.append(f"line {number}: tag {{% {name} %}} has no equivalent; kept as text")
         return match.group(0)
 
@@ -157,9 +173,7 @@ class SyntaxConverter:
             image = f"![{alt}]({source})" if source else ""
             return f"{image}\n\n*{caption}*" if caption and caption != alt else image
         if name in ("ref", "relref") and positional:
-            target = PurePosixPath(positional[0].split("#")[0]).stem
-            slug = self.slug_for_ref(target)
-            return f"/posts/{slug}/" if slug else positional[0]
+            return self._reference(positional[0], number)
         if name == "youtube" and (named.get("id") or positional):
             video = named.get("id") or positional[0]
             return f"[YouTube: {video}](https://www.youtube.com/watch?v={video})"
@@ -171,14 +185,20 @@ class SyntaxConverter:
 
 
 class ImageCopier:
-    """Copies images referenced relative to the post into the media storage (under
-    posts/<slug>/) and points the references at them; a missing file is a note, not a
-    failure. A file already stored with the same bytes is reused, so a second import
-    neither copies nor renames anything."""
+    """Finds the images a post references relative to itself, names each one under
+    posts/<slug>/ in the media storage and points the references at those names; a missing
+    file is a note, not a failure. Nothing is written here: `pending` lists the files to
+    store, which the importer writes with the post's row and removes if that fails.
 
-    def __init__(self, storage, post_path: Path, slug: str, dry_run: bool):
+    A name is the file's own name, unless the post already has a different file of that
+    name (two folders' "img.png"): then the name carries a digest of the bytes. The same
+    bytes always get the same name, so a second import neither copies nor renames."""
+
+    def __init__(self, storage, post_path: Path, slug: str, dry_run: bool = False):
         self.storage, self.post_path, self.slug, self.dry_run = storage, post_path, slug, dry_run
-        self.notes, self.copied = [], 0
+        self.notes = []
+        self.pending = {}  # name -> bytes to store
+        self.copied = 0
 
     def rewrite(self, body):
         self.sizes = {}
@@ -212,6 +232,15 @@ class ImageCopier:
         if self.post_path.stem in ("index", "_index"):
             yield folder / Path(path).name
 
+    def _holds(self, name, digest):
+        """Whether `name` is free (None), holds these bytes (True) or others (False)."""
+        if name in self.pending:
+            return hashlib.sha256(self.pending[name]).digest() == digest
+        if not self.storage.exists(name):
+            return None
+        with self.storage.open(name, "rb") as stored:
+            return hashlib.sha256(stored.read()).digest() == digest
+
     def _store(self, reference):
         parts = urlsplit(reference)
         if parts.scheme or parts.netloc or reference.startswith(("#", "data:")):
@@ -226,17 +255,16 @@ class ImageCopier:
             self.notes.append(f"not an image, reference kept: {reference}")
             return None
         data = source.read_bytes()
-        name = f"posts/{self.slug}/{source.name}"
+        digest = hashlib.sha256(data).digest()
         size = image_size(data)
-        if self.storage.exists(name):
-            with self.storage.open(name, "rb") as stored:
-                same = hashlib.sha256(stored.read()).digest() == hashlib.sha256(data).digest()
-            if same:
-                return self._sized(self.storage.url(name), size)
-            name = self.storage.get_available_name(name)
-        if not self.dry_run:
-            name = self.storage.save(name, ContentFile(data))
-        self.copied += 1
+        name = f"posts/{self.slug}/{source.name}"
+        holds = self._holds(name, digest)
+        if holds is False:
+            name = f"posts/{self.slug}/{source.stem}-{digest.hex()[:10]}{source.suffix}"
+            holds = self._holds(name, digest)
+        if holds is None:
+            self.pending[name] = data
+            self.copied += 1
         return self._sized(self.storage.url(name), size)
 
     def _sized(self, url, size):

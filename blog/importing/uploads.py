@@ -1,6 +1,8 @@
 """An author's upload in the admin (one .md file or a .zip of them) unpacked safely into a
 temporary folder for the importer."""
 
+import datetime
+import os
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -45,4 +47,16 @@ def unpack_upload(upload, folder: Path):
             target.parent.mkdir(parents=True, exist_ok=True)
             with archive.open(member) as source, target.open("wb") as out:
                 out.write(source.read(MAX_UNPACKED_BYTES + 1))
+            # The file's own time from the archive: the importer dates a new undated post by
+            # it, and the moment of the upload says nothing about the post.
+            try:
+                stamp = datetime.datetime(*member.date_time).timestamp()
+                os.utime(target, (stamp, stamp))
+            except (ValueError, OverflowError, OSError):
+                pass
+    # A zip of a folder ("my-site/…") is that folder: paths inside it, which are what a
+    # post remembers as its source, are then the same as when the folder is imported.
+    entries = list(folder.iterdir())
+    if len(entries) == 1 and entries[0].is_dir():
+        return [entries[0]]
     return [folder]

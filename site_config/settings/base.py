@@ -77,11 +77,18 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if env.str("REDIS_URL", default=""):
+    # The cache only saves work: if Redis is down or slow, pages are built without it
+    # (blog/cache_backend.py). Short timeouts bound what one try costs a request.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "blog.cache_backend.FailOpenRedisCache",
             "LOCATION": env.str("REDIS_URL"),
             "KEY_PREFIX": "blog",
+            "OPTIONS": {
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 0.5,
+                "RETRY_SECONDS": 5,
+            },
         }
     }
 else:

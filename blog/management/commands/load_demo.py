@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from blog import publishing
 from blog.models import Category, Post
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo" / "posts"
@@ -97,15 +98,17 @@ class Command(BaseCommand):
             name = meta["category"]
             if name not in categories:
                 slug, description = CATEGORIES.get(name, ("", ""))
-                categories[name], _ = Category.objects.get_or_create(
-                    name=name, defaults={"slug": slug, "description": description}
-                )
+                categories[name] = Category.objects.filter(name=name).first()
+                if categories[name] is None:
+                    categories[name] = publishing.save_category(
+                        Category(name=name, slug=slug, description=description)
+                    )
             published_at = meta["published"]
             status = meta.get("status", "published")
             if status == "scheduled":
                 published_at = max(published_at, now + SCHEDULE_AHEAD)
                 status = Post.Status.PUBLISHED
-            post = Post.objects.create(
+            publishing.create_post(
                 title=meta["title"],
                 slug=meta["slug"],
                 category=categories[name],
@@ -114,7 +117,9 @@ class Command(BaseCommand):
                 summary=meta.get("summary") or "",
                 status=status,
                 published_at=published_at,
+                tags=meta.get("tags") or [],
+                # Written when it was published (the scheduled one: written already).
+                edited_at=min(meta.get("updated") or published_at, now),
             )
-            post.tags.set(meta.get("tags") or [])
             created += 1
         return created

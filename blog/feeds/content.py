@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin
 from xml.sax.saxutils import escape, quoteattr
 
-from .rendering.sanitize import MATHML_TAGS
+from ..rendering.sanitize import MATHML_TAGS
 
 URL_ATTRIBUTE_RE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 FORMULA_RE = re.compile(

@@ -1,0 +1,156 @@
+"""What every cache keys on: the site's content generation, and the moment the next scheduled
+post goes live.
+
+The generation is a counter row in the database (blog.models.ContentGeneration) that the write
+path moves on inside the same transaction as the change it belongs to, so every process sees
+it change exactly when the change becomes visible, and a cache flush cannot reset it. The
+cache holds a copy for a few seconds, refreshed by the writer on commit, so that a reader's
+request usually needs no query at all to know what is current.
+
+Time matters too: a scheduled post goes live without anyone saving anything. For a given
+generation the set of posts is fixed, so what readers see is a pure function of the clock;
+the token includes the newest publication time that has come, which moves exactly when a
+scheduled post appears. Site settings that show on pages and feeds (title, tagline, feed
+size, language, time zone, the code itself) are part of the token, so a restart with other
+values or other code never serves what the old ones built.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from .models import ContentGeneration, Post
+
+GENERATION_KEY = "freshness:generation"
+# How long a process trusts the cached copy of the generation without asking the database.
+# The writer refreshes the copy on commit, so this only bounds how long a copy can be wrong
+# after the cache itself failed at the moment of a write.
+GENERATION_MIRROR_SECONDS = 5
+SCHEDULE_SECONDS = 24 * 60 * 60
+# Scheduled publication times remembered per generation; past the last of them (a blog
+# with more than this many posts queued) the schedule is read again.
+UPCOMING_LIMIT = 20
+ROW = 1
+
+
+def advance():
+    """Moves the generation on, inside the caller's transaction (blog.publishing calls it
+    once per transaction that changes anything); the cached copy follows on commit."""
+    moved = ContentGeneration.objects.filter(pk=ROW).update(value=F("value") + 1)
+    if not moved:  # a database emptied by hand or by a test flush: the row comes back
+        _row, created = ContentGeneration.objects.get_or_create(pk=ROW, defaults={"value": 1})
+        if not created:
+            ContentGeneration.objects.filter(pk=ROW).update(value=F("value") + 1)
+    row = ContentGeneration.objects.values_list("epoch", "value").get(pk=ROW)
+    transaction.on_commit(lambda: cache.set(GENERATION_KEY, row, GENERATION_MIRROR_SECONDS))
+
+
+def generation():
+    """(epoch, value) of the committed generation, from the cache when it has it."""
+    row = cache.get(GENERATION_KEY)
+    if row is None:
+        row = ContentGeneration.objects.values_list("epoch", "value").filter(pk=ROW).first()
+        row = tuple(row) if row else ("none", 0)
+        # add, not set: a writer that committed meanwhile has already put the newer value.
+        cache.add(GENERATION_KEY, row, GENERATION_MIRROR_SECONDS)
+    return tuple(row)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """For one generation: the newest publication time already visible when it was read,
+    and the scheduled times after it (ascending, at most UPCOMING_LIMIT)."""
+
+    visible: datetime | None
+    upcoming: tuple
+    complete: bool
+
+    def newest_visible(self, now):
+        due = [moment for moment in self.upcoming if moment <= now]
+        return max([m for m in (self.visible, *due) if m is not None], default=None)
+
+    def outdated(self, now):
+        return not self.complete and bool(self.upcoming) and now >= self.upcoming[-1]
+
+    def next_publication(self, now):
+        return next((moment for moment in self.upcoming if moment > now), None)
+
+
+def _read_schedule(now):
+    published = Post.objects.filter(status=Post.Status.PUBLISHED)
+    # Two reads, each answered from the (status, published_at) index.
+    visible = published.filter(published_at__lte=now).aggregate(v=Max("published_at"))["v"]
+    upcoming = tuple(
+        published.filter(published_at__gt=now)
+        .order_by("published_at")
+        .values_list("published_at", flat=True)[: UPCOMING_LIMIT + 1]
+    )
+    complete = len(upcoming) <= UPCOMING_LIMIT
+    return Schedule(visible, upcoming[:UPCOMING_LIMIT], complete)
+
+
+def schedule(gen, now):
+    key = f"freshness:schedule:{gen[0]}:{gen[1]}"
+    known = cache.get(key)
+    if known is None or known.outdated(now):
+        known = _read_schedule(now)
+        cache.set(key, known, SCHEDULE_SECONDS)
+    return known
+
+
+@lru_cache(maxsize=1)
+def code_version():
+    """A digest of the code and templates that build pages and feeds, so a deployment of
+    new code never serves entries its predecessor cached. BLOG_CODE_VERSION (e.g. the
+    commit) replaces it where the source tree is not at hand."""
+    declared = getattr(settings, "BLOG_CODE_VERSION", "")
+    if declared:
+        return declared
+    digest = hashlib.sha256()
+    root = Path(settings.BASE_DIR)
+    suffixes = {".py", ".html", ".txt", ".xml", ".css", ".mo"}
+    for folder in ("blog", "templates", "locale", "static/css", "site_config"):
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            if path.suffix in suffixes and "migrations" not in path.parts and path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def settings_fingerprint():
+    """The settings that show on pages and in feeds."""
+    shown = {
+        "blog": settings.BLOG,
+        "language": settings.LANGUAGE_CODE,
+        "time_zone": settings.TIME_ZONE,
+        "code": code_version(),
+    }
+    return json.dumps(shown, sort_keys=True, default=str)
+
+
+def current(now=None):
+    """The token of what readers see right now: equal tokens, equal pages and feeds."""
+    now = now or timezone.now()
+    gen = generation()
+    visible = schedule(gen, now).newest_visible(now)
+    stamp = visible.isoformat() if visible else "none"
+    key = f"{gen[0]}|{gen[1]}|{stamp}|{settings_fingerprint()}"
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def next_publication(now=None):
+    """When the next scheduled post goes live (None when none is scheduled)."""
+    now = now or timezone.now()
+    return schedule(generation(), now).next_publication(now)
