@@ -3,7 +3,7 @@
 
 import io
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -435,3 +435,171 @@ def test_no_file_makes_the_importer_raise(db, tmp_path, text):
     result = Importer(dry_run=True).import_file(path)
     assert result.outcome in OUTCOMES
     assert result.outcome != "failed" or result.reason
+
+
+# --- Where a post came from -----------------------------------------------------------------
+
+
+def test_two_files_with_the_same_slug_become_two_posts(db, tmp_path):
+    posts = tmp_path / "_posts"
+    write(posts / "2019-12-31-year-in-review.md", "---\ntitle: 2019 年回顾\n---\n一\n")
+    write(posts / "2020-12-31-year-in-review.md", "---\ntitle: 2020 年回顾\n---\n二\n")
+    output = run(tmp_path)
+    assert "2 created, 0 updated, 0 unchanged, 0 failed." in output
+    assert "this one is /posts/year-in-review-2/" in output
+    titles = dict(Post.objects.values_list("slug", "title"))
+    assert titles == {"year-in-review": "2019 年回顾", "year-in-review-2": "2020 年回顾"}
+    assert "0 created, 0 updated, 2 unchanged, 0 failed." in run(tmp_path)
+
+
+def test_a_file_with_an_id_is_the_same_post_whatever_its_name(db, tmp_path):
+    write(tmp_path / "first-name.md", "---\ntitle: 有编号\nid: 7f3a\n---\n正文\n")
+    run(tmp_path)
+    (tmp_path / "first-name.md").rename(tmp_path / "second-name.md")
+    output = run(tmp_path)
+    assert "0 created, 1 updated" in output
+    assert list(Post.objects.values_list("slug", "front_matter")) == [
+        ("second-name", {"id": "7f3a"})
+    ]
+
+
+def test_a_post_made_here_is_matched_by_its_slug_once(make_post, tmp_path):
+    post = make_post(slug="written-here", title="在后台写的")
+    write(tmp_path / "written-here.md", "---\ntitle: 在后台写的\n---\n导入的正文\n")
+    assert "0 created, 1 updated" in run(tmp_path)
+    post.refresh_from_db()
+    assert post.body == "导入的正文" and post.source_key == "path:written-here.md"
+
+
+def test_links_between_posts_resolve_to_the_slugs_they_end_up_with(db, tmp_path):
+    posts = tmp_path / "_posts"
+    write(
+        posts / "2024-01-01-linking.md",
+        "---\ntitle: 引用\n---\n"
+        "[Jekyll]({% post_url 2024-02-02-target %}) "
+        '[Hugo]({{< ref "2024-02-02-target.md#part" >}}) '
+        "{% post_link 2024-02-02-target %} "
+        "[丢失]({% post_url 2024-03-03-missing %})\n",
+    )
+    write(posts / "2024-02-02-target.md", "---\ntitle: 目标文章\nslug: real-slug\n---\n正文\n")
+    output = run(tmp_path)
+    body = Post.objects.get(slug="linking").body
+    assert "[Jekyll](/posts/real-slug/)" in body
+    assert "[Hugo](/posts/real-slug/#part)" in body
+    assert "[目标文章](/posts/real-slug/)" in body
+    assert "[丢失](2024-03-03-missing)" in body
+    assert "no post '2024-03-03-missing' to link to" in output
+
+
+def test_a_link_to_a_post_imported_earlier_resolves(db, tmp_path):
+    write(tmp_path / "one" / "target.md", "---\ntitle: 先导入\nslug: first-in\n---\nx\n")
+    run(tmp_path / "one")
+    write(tmp_path / "two" / "later.md", '---\ntitle: 后导入\n---\n[见]({{< ref "target" >}})\n')
+    run(tmp_path / "two")
+    assert "[见](/posts/first-in/)" in Post.objects.get(slug="later").body
+
+
+def test_an_undated_file_keeps_its_date_on_every_upload(admin_client, time_machine):
+    def upload():
+        data = "---\ntitle: 没有日期\n---\n正文\n".encode()
+        file = SimpleUploadedFile("undated.md", data)
+        admin_client.post("/admin/blog/post/import/", {"upload": file})
+
+    upload()
+    first = Post.objects.get(slug="undated").published_at
+    time_machine.move_to(timezone.now() + timedelta(days=3))
+    upload()
+    assert Post.objects.get(slug="undated").published_at == first
+
+
+def test_reimporting_an_edited_file_refreshes_feeds_though_its_date_did_not_move(
+    client, db, tmp_path
+):
+    path = tmp_path / "a.md"
+    head = "---\ntitle: 原文\ndate: 2024-01-01\nupdated: 2024-01-02\n---\n"
+    write(path, head + "第一版\n")
+    run(tmp_path)
+    first = client.get("/feed/")
+    write(path, head + "第二版\n")
+    run(tmp_path)
+    again = client.get("/feed/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and "第二版" in again.content.decode()
+
+
+def test_an_import_never_moves_the_edit_time_back(admin_client, db, tmp_path):
+    path = tmp_path / "a.md"
+    write(path, "---\ntitle: 原文\ndate: 2024-01-01\nupdated: 2024-01-02\n---\n正文\n")
+    run(tmp_path)
+    post = Post.objects.get()
+    post.body = "在后台改过"
+    from blog import publishing
+
+    publishing.save_post(post)
+    edited = Post.objects.get().updated_at
+    write(path, "---\ntitle: 原文\ndate: 2024-01-01\nupdated: 2024-01-03\n---\n文件又改了\n")
+    run(tmp_path)
+    post = Post.objects.get()
+    assert post.body == "文件又改了" and post.updated_at == edited
+
+
+def test_export_and_import_keep_a_category_changed_in_the_admin(admin_client, hexo, tmp_path):
+    run(hexo)
+    post = Post.objects.get(slug="ddp-notes")
+    assert post.category.name == "分布式训练"
+    other = Category.objects.create(name="性能优化", slug="perf")
+    from blog import publishing
+
+    post.category = other
+    publishing.save_post(post)
+    call_command("export_markdown", str(tmp_path / "out"), stdout=io.StringIO())
+    run(tmp_path / "out")
+    assert Post.objects.get(slug="ddp-notes").category.name == "性能优化"
+    assert Post.objects.count() == 2
+
+
+def test_two_images_of_the_same_name_in_one_post_settle(db, tmp_path):
+    other_svg = SVG.replace(b'width="10"', b'width="20"')
+    write(tmp_path / "a" / "fig.svg", SVG)
+    write(tmp_path / "b" / "fig.svg", other_svg)
+    write(tmp_path / "pics.md", "---\ntitle: 两张图\n---\n![一](a/fig.svg)\n\n![二](b/fig.svg)\n")
+    run(tmp_path)
+    stored = sorted(default_storage.listdir("posts/pics")[1])
+    assert len(stored) == 2 and "fig.svg" in stored
+    body = Post.objects.get().body
+    assert "(/media/posts/pics/fig.svg)" in body and body.count("/media/posts/pics/fig") == 2
+    assert "0 created, 0 updated, 1 unchanged" in run(tmp_path)
+    assert sorted(default_storage.listdir("posts/pics")[1]) == stored
+
+
+def test_a_file_that_fails_leaves_no_images_behind(db, tmp_path):
+    write(tmp_path / "fig.svg", SVG)
+    write(tmp_path / "too-long.md", f"---\ntitle: {'长' * 201}\n---\n![图](fig.svg)\n")
+    with pytest.raises(CommandError):
+        run(tmp_path)
+    assert not default_storage.exists("posts/too-long/fig.svg")
+    assert not Post.objects.exists()
+
+
+def test_a_file_whose_images_cannot_all_be_stored_leaves_nothing(db, tmp_path, monkeypatch):
+    write(tmp_path / "one.svg", SVG)
+    write(tmp_path / "two.svg", SVG.replace(b"10", b"12"))
+    write(tmp_path / "half.md", "---\ntitle: 一半\n---\n![一](one.svg)\n\n![二](two.svg)\n")
+    from django.core.files.storage import storages
+
+    storage_class = type(storages["default"])
+    save = storage_class.save
+    calls = []
+
+    def save_once(self, name, content, *args, **kwargs):
+        calls.append(name)
+        if len(calls) > 1:
+            raise OSError(28, "No space left on device")
+        return save(self, name, content, *args, **kwargs)
+
+    monkeypatch.setattr(storage_class, "save", save_once)
+    with pytest.raises(CommandError):
+        output = io.StringIO()
+        call_command("import_markdown", str(tmp_path), stdout=output)
+    assert "No space left on device" in output.getvalue()
+    assert len(calls) == 2
+    assert not default_storage.exists(calls[0]) and not Post.objects.exists()

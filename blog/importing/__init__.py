@@ -368,7 +368,12 @@ class Importer:
                 for name, data in images.pending.items():
                     # Written last, inside the transaction: if a write fails the row goes
                     # too, and the files already written are removed below.
-                    stored = self.storage.save(name, ContentFile(data))
+                    try:
+                        stored = self.storage.save(name, ContentFile(data))
+                    except OSError as exc:
+                        raise ImportProblem(
+                            f"could not store the image {name}: {exc.strerror or exc}"
+                        ) from exc
                     written.append(stored)
                     if stored != name:
                         raise ImportProblem(f"could not store the image as {name}")
