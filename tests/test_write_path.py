@@ -1,6 +1,7 @@
 """One way in for every change: the write path, its one announcement after commit, the edit
 time apart from freshness, and what feeds do with it."""
 
+import io
 import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from blog import freshness, publishing
-from blog.models import Category, Post, SearchEntry
+from blog.models import Post, SearchEntry
 from blog.search import search_posts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -85,9 +86,7 @@ def test_a_change_is_announced_once_and_only_after_the_commit(announcements, cat
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_rolled_back_change_announces_nothing_and_keeps_the_generation(
-    announcements, category
-):
+def test_a_rolled_back_change_announces_nothing_and_keeps_the_generation(announcements, category):
     announcements.clear()
     before = freshness.generation()
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -150,10 +149,10 @@ def test_reimporting_a_file_with_new_tags_indexes_its_post_once(db, tmp_path):
 
     path = tmp_path / "a.md"
     path.write_text("---\ntitle: 标签\ntags: [甲]\n---\n正文\n", encoding="utf-8")
-    call_command("import_markdown", str(tmp_path), stdout=open("/dev/null", "w"))
+    call_command("import_markdown", str(tmp_path), stdout=io.StringIO())
     path.write_text("---\ntitle: 标签\ntags: [乙, 丙]\n---\n正文\n", encoding="utf-8")
     with CaptureQueriesContext(connection) as queries:
-        call_command("import_markdown", str(tmp_path), stdout=open("/dev/null", "w"))
+        call_command("import_markdown", str(tmp_path), stdout=io.StringIO())
     assert len(index_writes(queries.captured_queries)) == 1
     assert found("丙") == ["a"]
 
@@ -235,7 +234,7 @@ def test_publishing_and_rerendering_do_not_change_the_edit_time(make_post):
     edited = Post.objects.get(pk=post.pk).updated_at
     publishing.publish(Post.objects.filter(pk=post.pk))
     Post.objects.filter(pk=post.pk).update(body_html="<p>stale</p>")  # as if the pipeline moved
-    call_command("rerender_posts", stdout=open("/dev/null", "w"))
+    call_command("rerender_posts", stdout=io.StringIO())
     post.refresh_from_db()
     assert post.updated_at == edited and "stale" not in post.body_html
 

@@ -210,9 +210,9 @@ class Importer:
         that cannot be imported, with the reason."""
         by_key = {
             post.source_key: post
-            for post in Post.objects.filter(
-                source_key__in=[p.key for p in plans]
-            ).prefetch_related("tags")
+            for post in Post.objects.filter(source_key__in=[p.key for p in plans]).prefetch_related(
+                "tags"
+            )
         }
         unclaimed = {
             post.slug: post
