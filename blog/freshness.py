@@ -56,13 +56,19 @@ def advance():
 
 def generation():
     """(epoch, value) of the committed generation, from the cache when it has it."""
+    if not settings.BLOG_CACHE_IS_SHARED:
+        return _read_generation()
     row = cache.get(GENERATION_KEY)
     if row is None:
-        row = ContentGeneration.objects.values_list("epoch", "value").filter(pk=ROW).first()
-        row = tuple(row) if row else ("none", 0)
+        row = _read_generation()
         # add, not set: a writer that committed meanwhile has already put the newer value.
         cache.add(GENERATION_KEY, row, GENERATION_MIRROR_SECONDS)
     return tuple(row)
+
+
+def _read_generation():
+    row = ContentGeneration.objects.values_list("epoch", "value").filter(pk=ROW).first()
+    return tuple(row) if row else ("none", 0)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 time apart from freshness, and what feeds do with it."""
 
 import io
+import re
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import feedparser
@@ -400,3 +402,42 @@ def test_feed_entry_ids_use_the_utc_date(client, make_post, settings):
     again = [e.id for e in feedparser.parse(client.get("/feed/atom/").content).entries]
     assert again == ids
     assert datetime(2026, 3, 1, 2, 0, tzinfo=SHANGHAI).astimezone(UTC).day == 28
+
+
+def test_without_a_shared_cache_each_request_asks_the_database(
+    make_post, settings, django_assert_num_queries
+):
+    """A worker's local-memory cache never hears of another worker's write: the generation
+    is read from the database every time (one primary-key read)."""
+    from django.db.models import F
+
+    from blog.models import ContentGeneration
+
+    settings.BLOG_CACHE_IS_SHARED = False
+    make_post()
+    token = freshness.current()
+    with django_assert_num_queries(1):
+        assert freshness.current() == token
+    ContentGeneration.objects.update(value=F("value") + 1)  # another worker's commit
+    assert freshness.current() != token
+
+
+# --- Nothing else writes those rows -----------------------------------------------------------
+
+WRITES = re.compile(
+    r"\b(?:Post|Category|Tag|TaggedItem)\.objects\b[^\n]*\."
+    r"(?:create|update|delete|bulk_create|bulk_update|get_or_create|update_or_create)\("
+    r"|\.tags\.(?:set|add|remove|clear)\("
+)
+
+
+def test_only_the_write_path_writes_posts_categories_and_tags():
+    root = Path(__file__).resolve().parent.parent / "blog"
+    offenders = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for path in sorted(root.rglob("*.py"))
+        if path.name != "publishing.py" and "migrations" not in path.parts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if WRITES.search(line)
+    ]
+    assert offenders == []

@@ -93,6 +93,13 @@ if env.str("REDIS_URL", default=""):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Whether every process sees the same cache. Only then may the site's content generation be
+# read from it (blog.freshness); a local-memory cache of one worker cannot hear of another
+# worker's write, so each request then asks the database (one primary-key read).
+BLOG_CACHE_IS_SHARED = bool(env.str("REDIS_URL", default=""))
+# Part of every cache key (blog.freshness): by default a digest of the code and templates;
+# a deployment may name its release instead.
+BLOG_CODE_VERSION = env.str("BLOG_CODE_VERSION", default="")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
