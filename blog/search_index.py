@@ -3,8 +3,10 @@
 batches; posts whose category or tag was renamed get only their label text rewritten, in bulk,
 so renaming a category of thousands of posts takes seconds, not a request timeout."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.dispatch import receiver
+from taggit.models import TaggedItem
 
 from .models import Post, SearchEntry
 from .publishing import Change, content_changed
@@ -14,51 +16,68 @@ from .search import document_tokens
 BATCH = 500
 
 
-def label_tokens(post):
-    return document_tokens(" ".join([post.category.name, *(tag.name for tag in post.tags.all())]))
+def labels(ids):
+    """The label text (category and tag names) of these posts, read with two plain queries:
+    taggit's prefetch builds a queryset per post, which is what a rename of thousands of
+    posts cannot afford."""
+    names = {pk: [category] for pk, category in
+             Post.objects.filter(pk__in=ids).values_list("pk", "category__name")}  # fmt: skip
+    content_type = ContentType.objects.get_for_model(Post)
+    tagged = TaggedItem.objects.filter(content_type=content_type, object_id__in=ids)
+    for pk, tag in tagged.order_by("tag__name").values_list("object_id", "tag__name"):
+        if pk in names:
+            names[pk].append(tag)
+    return {pk: document_tokens(" ".join(words)) for pk, words in names.items()}
 
 
-def entry_values(post):
+def entry_values(post, label_text):
     texts = texts_of(post.body_html)
     return {
         "title": document_tokens(post.title),
-        "tags": label_tokens(post),
+        "tags": label_text,
         # What a reader reads, code included; formulas are not words.
         "body": document_tokens(texts.reading),
         "text": texts.plain,
     }
 
 
-def update_entry(post):
-    SearchEntry.objects.update_or_create(post=post, defaults=entry_values(post))
-
-
-def _batches(ids):
+def batches(ids):
     ordered = sorted(ids)
     for start in range(0, len(ordered), BATCH):
         yield ordered[start : start + BATCH]
 
 
+def build_entries(ids):
+    """Whole search entries for these posts (not saved)."""
+    label_text = labels(ids)
+    posts = Post.objects.filter(pk__in=ids).only("pk", "title", "body_html")
+    return [SearchEntry(post_id=p.pk, **entry_values(p, label_text[p.pk])) for p in posts]
+
+
 def index_posts(ids):
-    """Whole entries for these posts, a batch of posts and entries per query."""
-    for batch in _batches(ids):
-        posts = Post.objects.filter(pk__in=batch).select_related("category")
-        posts = list(posts.prefetch_related("tags"))
+    """Whole entries for these posts."""
+    for batch in batches(ids):
         existing = set(SearchEntry.objects.filter(post__in=batch).values_list("post_id", flat=True))
-        fresh = [SearchEntry(post=post, **entry_values(post)) for post in posts]
-        SearchEntry.objects.bulk_update(
-            [e for e in fresh if e.post_id in existing], ["title", "tags", "body", "text"]
-        )
-        SearchEntry.objects.bulk_create([e for e in fresh if e.post_id not in existing])
+        new = []
+        for entry in build_entries(batch):
+            if entry.post_id in existing:
+                SearchEntry.objects.filter(post_id=entry.post_id).update(
+                    title=entry.title, tags=entry.tags, body=entry.body, text=entry.text
+                )
+            else:
+                new.append(entry)
+        SearchEntry.objects.bulk_create(new)
 
 
 def relabel_posts(ids):
-    """Only the label text (category and tag names) of these posts' entries."""
-    for batch in _batches(ids):
-        posts = Post.objects.filter(pk__in=batch).only("pk", "category__name")
-        posts = posts.select_related("category").prefetch_related("tags")
-        entries = [SearchEntry(post_id=post.pk, tags=label_tokens(post)) for post in posts]
-        SearchEntry.objects.bulk_update(entries, ["tags"])
+    """Only the label text of these posts' entries: one UPDATE per distinct text, so the
+    posts of a renamed category, which mostly share a few tag sets, take a few statements."""
+    for batch in batches(ids):
+        groups = {}
+        for pk, text in labels(batch).items():
+            groups.setdefault(text, []).append(pk)
+        for text, pks in groups.items():
+            SearchEntry.objects.filter(post_id__in=pks).update(tags=text)
 
 
 @receiver(content_changed, sender=Change, dispatch_uid="search-index")

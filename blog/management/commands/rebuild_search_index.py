@@ -3,25 +3,21 @@ from django.db import connection, transaction
 
 from blog.models import Post, SearchEntry
 from blog.search import FTS_TABLE, has_fts5
-from blog.search_index import entry_values
+from blog.search_index import BATCH, batches, build_entries
 
 
 class Command(BaseCommand):
     help = "Builds every post's search entry again (after changing how text is tokenized)."
 
     def handle(self, *args, **options):
-        posts = Post.objects.select_related("category").prefetch_related("tags").order_by("pk")
-        total = posts.count()
+        ids = list(Post.objects.order_by("pk").values_list("pk", flat=True))
+        total = len(ids)
         with transaction.atomic():
             SearchEntry.objects.all().delete()
-            batch = []
-            for done, post in enumerate(posts.iterator(chunk_size=500), 1):
-                batch.append(SearchEntry(post=post, **entry_values(post)))
-                if len(batch) == 500 or done == total:
-                    SearchEntry.objects.bulk_create(batch)
-                    batch = []
-                    if self.stdout.isatty() or done == total:
-                        self.stdout.write(f"\rIndexed {done}/{total}", ending="")
+            for done, batch in enumerate(batches(ids), 1):
+                SearchEntry.objects.bulk_create(build_entries(batch))
+                if self.stdout.isatty() or done * BATCH >= total:
+                    self.stdout.write(f"\rIndexed {min(done * BATCH, total)}/{total}", ending="")
             if connection.vendor == "sqlite" and has_fts5():
                 with connection.cursor() as cursor:
                     # Rebuilds the full-text table from its content table, whatever it held.
