@@ -488,7 +488,7 @@ def test_links_between_posts_resolve_to_the_slugs_they_end_up_with(db, tmp_path)
     assert "[Hugo](/posts/real-slug/#part)" in body
     assert "[目标文章](/posts/real-slug/)" in body
     assert "[丢失](2024-03-03-missing)" in body
-    assert "no post '2024-03-03-missing' to link to" in output
+    assert "no single post '2024-03-03-missing' to link to" in output
 
 
 def test_a_link_to_a_post_imported_earlier_resolves(db, tmp_path):
@@ -603,3 +603,12 @@ def test_a_file_whose_images_cannot_all_be_stored_leaves_nothing(db, tmp_path, m
     assert "No space left on device" in output.getvalue()
     assert len(calls) == 2
     assert not default_storage.exists(calls[0]) and not Post.objects.exists()
+
+
+def test_a_link_by_a_name_two_files_share_is_kept_and_reported(db, tmp_path):
+    write(tmp_path / "a" / "intro.md", "---\ntitle: 甲\n---\nx\n")
+    write(tmp_path / "b" / "intro.md", "---\ntitle: 乙\nslug: intro-b\n---\nx\n")
+    write(tmp_path / "c.md", '---\ntitle: 丙\n---\n[见]({{< ref "intro" >}})\n')
+    output = run(tmp_path)
+    assert "[见](intro)" in Post.objects.get(slug="c").body
+    assert "no single post 'intro' to link to" in output

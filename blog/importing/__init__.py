@@ -107,10 +107,14 @@ def check_lengths(doc, notes):
     for tag in doc.tags:
         if len(tag) > 100:
             raise ImportProblem(f"tag is longer than 100 characters: {tag[:40]}…")
-    slug_limit = Post._meta.get_field("slug").max_length
-    if len(doc.slug) > slug_limit:
-        doc.slug = doc.slug[:slug_limit].rstrip("-")
-        notes.append(f"slug shortened to {slug_limit} characters: {doc.slug}")
+
+
+def fit_slug(doc, notes):
+    """A slug the database can hold, decided before slugs are compared with other posts'."""
+    limit = Post._meta.get_field("slug").max_length
+    if len(doc.slug) > limit:
+        doc.slug = doc.slug[:limit].rstrip("-")
+        notes.append(f"slug shortened to {limit} characters: {doc.slug}")
 
 
 @dataclass
@@ -153,7 +157,7 @@ class Importer:
     def __init__(self, dry_run=False, storage=None):
         self.dry_run = dry_run
         self.storage = storage or default_storage
-        self.targets = {}
+        self.targets, self.ambiguous = {}, set()
 
     def run(self, paths, progress=None):
         files, missing = discover(paths)
@@ -203,7 +207,9 @@ class Importer:
         except OSError as exc:
             return FileResult(str(path), "failed", reason=f"cannot read the file: {exc.strerror}")
         relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
-        return Plan(path=path, relative=relative, doc=doc, key=source_key(doc, relative))
+        plan = Plan(path=path, relative=relative, doc=doc, key=source_key(doc, relative))
+        fit_slug(doc, plan.notes)
+        return plan
 
     def identify(self, plans):
         """Finds the post each file updates and the slug it ends up with; yields the plans
@@ -260,14 +266,17 @@ class Importer:
             target = Target(plan.slug, plan.doc.title)
             for name in reference_names(plan.relative):
                 names.setdefault(name, []).append(target)
-        # A name two files share says nothing; the report will say it was not resolved.
+        # A name two files share says nothing: a link by it is kept and reported.
         self.targets = {name: found[0] for name, found in names.items() if len(found) == 1}
+        self.ambiguous = {name for name, found in names.items() if len(found) > 1}
 
     def resolve(self, name):
         """The post another file names: one of this import's, or one imported before."""
         name = name.strip().strip("/")
         if name in self.targets:
             return self.targets[name]
+        if name in self.ambiguous:
+            return None
         keys = [f"path:{name}{end}" for end in ("", ".md", ".markdown", "/index.md")]
         post = Post.objects.filter(source_key__in=keys).only("slug", "title").first()
         if post is None:

@@ -70,7 +70,7 @@ class SyntaxConverter:
         target = self.resolve(name) if name else None
         if target is None:
             if name:
-                self.notes.append(f"line {number}: no post {name!r} to link to; kept as text")
+                self.notes.append(f"line {number}: no single post {name!r} to link to; kept")
             return reference
         return f"/posts/{target.slug}/" + (f"#{anchor}" if anchor else "")
 
@@ -157,7 +157,7 @@ class SyntaxConverter:
             # Hexo: {% post_link name [title] %}, a link with the target's title.
             target = self.resolve(args[0])
             if target is None:
-                self.notes.append(f"line {number}: no post {args[0]!r} to link to; kept as text")
+                self.notes.append(f"line {number}: no single post {args[0]!r} to link to; kept")
                 return match.group(0)
             title = " ".join(a for a in args[1:] if a not in ("true", "false")) or target.title
             return f"[{title}](/posts/{target.slug}/)"
