@@ -11,8 +11,8 @@ The rules that used to be repeated by each caller live here once:
 - `updated_at` is the author's edit time: it moves when the post's own content changes, never
   for publishing, re-rendering or a renamed category, and never backwards (an import may say
   when the file was last edited, but not undo a later edit made here).
-- A renamed category or tag changes its posts' labels, not the posts: the search index updates
-  their label text in bulk, and nothing touches the post rows.
+- A renamed category or tag changes its posts' pages, not the posts: no post row and no
+  search entry is written (entries carry labels by id).
 """
 
 import contextvars
@@ -49,7 +49,7 @@ class Change:
     """What one transaction changed."""
 
     posts: set = field(default_factory=set)  # their own content or visibility
-    relabelled: set = field(default_factory=set)  # a category or tag they carry was renamed
+    relabelled: set = field(default_factory=set)  # their tags were merged or deleted
     deleted: set = field(default_factory=set)
     categories: set = field(default_factory=set)  # lists whose page or feed may differ
     tags: set = field(default_factory=set)
@@ -299,17 +299,12 @@ def _note_posts(ids):
 
 
 def save_category(category):
-    """Creates or edits a category. A new name relabels its posts (search index, pages) but
-    does not edit them."""
+    """Creates or edits a category. A new name is not an edit of its posts."""
     with _write():
-        before = None
-        if category.pk:
-            before = Category.objects.filter(pk=category.pk).values("name", "slug").first()
         category.save()
-        relabelled = ()
-        if before and before["name"] != category.name:
-            relabelled = set(category.posts.values_list("pk", flat=True))
-        _note(categories={category.pk}, relabelled=relabelled)
+        # A new name changes its posts' pages and feeds (the lists announced here), but no
+        # post and no search entry: those carry the category by id.
+        _note(categories={category.pk})
     return category
 
 
@@ -339,14 +334,10 @@ def delete_categories(categories):
 
 
 def save_tag(tag):
-    """Creates or edits a tag; a new name relabels the posts that carry it."""
+    """Creates or edits a tag. A new name is not an edit of the posts that carry it."""
     with _write():
-        before = Tag.objects.filter(pk=tag.pk).values("name").first() if tag.pk else None
         tag.save()
-        relabelled = ()
-        if before and before["name"] != tag.name:
-            relabelled = _posts_tagged([tag.pk])
-        _note(tags={tag.pk}, relabelled=relabelled)
+        _note(tags={tag.pk})  # as a category's: its posts carry it by id
     return tag
 
 
@@ -429,9 +420,7 @@ def _tagging_changed(sender, instance, **kwargs):
 
 @receiver(post_save, sender=Category, dispatch_uid="stray-category-saved")
 def _category_saved(sender, instance, **kwargs):
-    if not _writing.get():
-        posts = set(instance.posts.values_list("pk", flat=True))
-        _stray("a category was saved", categories={instance.pk}, relabelled=posts)
+    _stray("a category was saved", categories={instance.pk})
 
 
 @receiver(post_delete, sender=Category, dispatch_uid="stray-category-deleted")
@@ -441,8 +430,7 @@ def _category_deleted(sender, instance, **kwargs):
 
 @receiver(post_save, sender=Tag, dispatch_uid="stray-tag-saved")
 def _tag_saved(sender, instance, **kwargs):
-    if not _writing.get():
-        _stray("a tag was saved", tags={instance.pk}, relabelled=_posts_tagged([instance.pk]))
+    _stray("a tag was saved", tags={instance.pk})
 
 
 @receiver(pre_delete, sender=Tag, dispatch_uid="stray-tag-deleting")

@@ -6,12 +6,17 @@ bigrams ("感受野" → "感受 受野"), Latin text becomes lowercased words (
 parts). Each post's token text is stored in SearchEntry when it is saved; the database indexes
 it, and a query is a phrase per CJK run and a word per Latin word, all of which must match.
 Results rank a match in the title above one in the tags, above one in the body; newer first.
+
+A post's category and tags are stored as label tokens (`xlblc12x` for category 12), not as
+their names: renaming a category of thousands of posts then changes no post's entry. A query
+term matches a label when it matches the label's name (looked up among all categories and
+tags, a small table, at query time), and then stands for the term or any such label.
 """
 
 import html
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import connection
 from django.db.models import IntegerField
@@ -27,6 +32,8 @@ PARTICLES = "的了和与及或在是对把被之"
 PARTICLE_RE = re.compile(f"[{PARTICLES}]")
 MAX_TERM_TOKENS = 24
 FTS_TABLE = "blog_search_fts"
+# Label tokens start with this; no word of an article is indexed under it (see label_token).
+LABEL_PREFIX = "xlbl"
 
 
 def normalize(text):
@@ -50,6 +57,8 @@ def document_tokens(text):
             tokens.extend(bigrams(match.group("cjk")))
             continue
         word = match.group("word")
+        if word.lower().startswith(LABEL_PREFIX):
+            continue  # reserved for label tokens
         tokens.append(word.lower())
         if word != word.lower() and word != word.upper():
             # DistributedDataParallel is also distributed, data, parallel.
@@ -67,6 +76,51 @@ class Term:
     text: str
     tokens: tuple
     prefix: bool = False
+    labels: tuple = ()  # tokens of the categories and tags whose names contain it
+
+
+def label_token(kind, pk):
+    """The token a post's entry carries for its category ("c") or a tag ("t")."""
+    return f"{LABEL_PREFIX}{kind}{pk}x"
+
+
+_label_memo = {}
+
+
+def label_names():
+    """(label token, name tokens) of every category and tag, read once per generation of
+    the site's content (blog.freshness), so a rename is seen at once."""
+    from taggit.models import Tag
+
+    from . import freshness
+    from .models import Category
+
+    generation = freshness.generation()
+    if _label_memo.get("generation") != generation:
+        labels = [(label_token("c", pk), name) for pk, name in
+                  Category.objects.values_list("pk", "name")]  # fmt: skip
+        labels += [(label_token("t", pk), name) for pk, name in
+                   Tag.objects.values_list("pk", "name")]  # fmt: skip
+        _label_memo["labels"] = [(t, tuple(document_tokens(n).split())) for t, n in labels]
+        _label_memo["generation"] = generation
+    return _label_memo["labels"]
+
+
+def _contains(haystack, needle, prefix):
+    if prefix:
+        return any(token.startswith(needle[0]) for token in haystack)
+    width = len(needle)
+    return any(haystack[i : i + width] == needle for i in range(len(haystack) - width + 1))
+
+
+def with_labels(terms):
+    """Each term with the labels whose names contain it, as a phrase would."""
+    labels = label_names()
+    return [
+        replace(term, labels=tuple(t for t, name in labels if _contains(name, term.tokens,
+                                                                        term.prefix)))
+        for term in terms
+    ]  # fmt: skip
 
 
 def parse_query(query):
@@ -92,9 +146,11 @@ def parse_query(query):
 
 
 def fts5_expression(terms, columns=None):
-    phrases = " AND ".join(
-        f'"{" ".join(term.tokens)}"' + ("*" if term.prefix else "") for term in terms
-    )
+    def either(term):
+        phrase = f'"{" ".join(term.tokens)}"' + ("*" if term.prefix else "")
+        return "(" + " OR ".join([phrase, *(f'"{label}"' for label in term.labels)]) + ")"
+
+    phrases = " AND ".join(either(term) for term in terms)
     if columns:
         return f"{{{' '.join(columns)}}} : ({phrases})"
     return phrases
@@ -107,9 +163,10 @@ def tsquery(terms):
     parts = []
     for term in terms:
         if term.prefix:
-            parts.append(f"'{term.tokens[0]}':*")
+            words = f"'{term.tokens[0]}':*"
         else:
-            parts.append(" <-> ".join(f"'{token}'" for token in term.tokens))
+            words = " <-> ".join(f"'{token}'" for token in term.tokens)
+        parts.append(" | ".join([f"({words})", *(f"'{label}'" for label in term.labels)]))
     return " & ".join(f"({part})" for part in parts)
 
 
@@ -134,6 +191,7 @@ def search_posts(queryset, query):
     terms = parse_query(query)
     if not terms:
         return queryset.none(), terms
+    terms = with_labels(terms)
     vendor = connection.vendor
     if vendor == "postgresql":
         match = "SELECT post_id FROM blog_searchentry WHERE {} @@ to_tsquery('simple', %s)"
@@ -169,6 +227,11 @@ def _scan(queryset, terms):
     from django.db.models import Case, IntegerField, Q, Value, When
 
     def contains(field, term):
+        if field == "tags":
+            found = Q(pk__in=[])
+            for label in term.labels:
+                found |= Q(search_entry__tags__contains=label)
+            return found
         return Q(**{f"search_entry__{field}__contains": " ".join(term.tokens)})
 
     def everywhere(term):

@@ -1,7 +1,8 @@
 """Keeps each post's search entry in step with what the write path announces (one
 `content_changed` per committed transaction): posts that changed are indexed again, in
-batches; posts whose category or tag was renamed get only their label text rewritten, in bulk,
-so renaming a category of thousands of posts takes seconds, not a request timeout."""
+batches; posts whose set of tags changed because tags were merged or deleted get only their
+label tokens rewritten. A renamed category or tag changes no entry at all: entries carry
+labels by id, and names are matched at query time (blog.search)."""
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -11,23 +12,21 @@ from taggit.models import TaggedItem
 from .models import Post, SearchEntry
 from .publishing import Change, content_changed
 from .rendering.text import texts_of
-from .search import document_tokens
+from .search import document_tokens, label_token
 
 BATCH = 500
 
 
 def labels(ids):
-    """The label text (category and tag names) of these posts, read with two plain queries:
-    taggit's prefetch builds a queryset per post, which is what a rename of thousands of
-    posts cannot afford."""
-    names = {pk: [category] for pk, category in
-             Post.objects.filter(pk__in=ids).values_list("pk", "category__name")}  # fmt: skip
+    """The label tokens (category and tags, as ids: see blog.search) of these posts."""
+    tokens = {pk: [label_token("c", category)] for pk, category in
+              Post.objects.filter(pk__in=ids).values_list("pk", "category_id")}  # fmt: skip
     content_type = ContentType.objects.get_for_model(Post)
     tagged = TaggedItem.objects.filter(content_type=content_type, object_id__in=ids)
-    for pk, tag in tagged.order_by("tag__name").values_list("object_id", "tag__name"):
-        if pk in names:
-            names[pk].append(tag)
-    return {pk: document_tokens(" ".join(words)) for pk, words in names.items()}
+    for pk, tag in tagged.order_by("tag_id").values_list("object_id", "tag_id"):
+        if pk in tokens:
+            tokens[pk].append(label_token("t", tag))
+    return {pk: " ".join(words) for pk, words in tokens.items()}
 
 
 def entry_values(post, label_text):
@@ -70,8 +69,8 @@ def index_posts(ids):
 
 
 def relabel_posts(ids):
-    """Only the label text of these posts' entries: one UPDATE per distinct text, so the
-    posts of a renamed category, which mostly share a few tag sets, take a few statements."""
+    """Only the label tokens of these posts' entries: one UPDATE per distinct set, so the
+    posts of a merged tag, which mostly share a few tag sets, take a few statements."""
     for batch in batches(ids):
         groups = {}
         for pk, text in labels(batch).items():

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from blog import search
 from blog.models import Category, Post, SearchEntry
 from blog.search import document_tokens, parse_query, search_posts
 
@@ -226,9 +227,44 @@ def test_every_page_has_the_search_box(client, library):
 
 
 def test_search_queries_do_not_grow_with_results(client, library, django_assert_num_queries):
+    # the names of all categories and tags (2), once per change of the site's content
+    with django_assert_num_queries(2):
+        search.label_names()
     # count, page, tags, snippet texts, navigation
     with django_assert_num_queries(5):
         assert client.get("/search/", {"q": "感受野"}).status_code == 200
+
+
+def test_renaming_a_category_or_tag_is_searchable_at_once_and_writes_no_entry(library):
+    from django.test.utils import CaptureQueriesContext
+    from taggit.models import Tag
+
+    from blog import publishing
+
+    category = Category.objects.get(slug="distributed")
+    category.name = "并行计算"
+    tag = Tag.objects.get(name="CNN")
+    tag.name = "卷积网络"
+    with CaptureQueriesContext(connection) as queries:
+        publishing.save_category(category)
+        publishing.save_tag(tag)
+    assert not [q for q in queries.captured_queries if "blog_searchentry" in q["sql"]]
+    assert found("并行计算") == ["ddp", "allreduce"] and found("分布式训练") == ["allreduce"]
+    assert found("卷积网络") == ["rf"] and found("CNN") == []
+    assert found("并行 PyTorch") == ["ddp", "allreduce"]  # a label and a word together
+
+
+def test_merging_or_deleting_tags_rewrites_only_the_labels_of_their_posts(library):
+    from taggit.models import Tag
+
+    from blog import publishing
+
+    publishing.merge_tags(Tag.objects.filter(name__in=["CNN", "卷积"]), "卷积网络")
+    assert found("卷积网络") == ["rf", "dilated"]
+    assert found("CNN") == []
+    publishing.delete_tags(Tag.objects.filter(name="卷积网络"))
+    assert found("卷积网络") == []
+    assert found("卷积") == ["dilated", "rf", "seg"]  # still in their titles and bodies
 
 
 def test_snippets_start_at_a_word_and_mark_the_match():
