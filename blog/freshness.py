@@ -50,8 +50,17 @@ def advance():
         _row, created = ContentGeneration.objects.get_or_create(pk=ROW, defaults={"value": 1})
         if not created:
             ContentGeneration.objects.filter(pk=ROW).update(value=F("value") + 1)
-    row = ContentGeneration.objects.values_list("epoch", "value").get(pk=ROW)
-    transaction.on_commit(lambda: cache.set(GENERATION_KEY, row, GENERATION_MIRROR_SECONDS))
+    # On commit, the copy gets what the database holds then, not this transaction's number:
+    # two writers' callbacks may run in either order, and neither may put back an older one.
+    transaction.on_commit(
+        lambda: cache.set(GENERATION_KEY, _read_generation(), GENERATION_MIRROR_SECONDS)
+    )
+
+
+def lock():
+    """Takes the generation row's lock first thing in a writing transaction (PostgreSQL; a
+    SQLite write locks the whole database anyway), so writers queue in one order."""
+    list(ContentGeneration.objects.select_for_update().filter(pk=ROW).values_list("pk"))
 
 
 def generation():

@@ -244,8 +244,9 @@ class Post(models.Model):
 class ContentGeneration(models.Model):
     """One row: a number every committed change to what readers see moves on (see
     blog.freshness). It lives in the database so every process shares it and a cache flush
-    does not reset it; `epoch` is drawn when the row is made, so a database restored or
-    re-created never repeats the numbers of another life."""
+    does not reset it; `epoch` is drawn when the row is made, so a database made anew never
+    repeats another's numbers. A database restored from a backup does repeat them: flush the
+    cache after a restore (the README's deployment notes say so)."""
 
     value = models.PositiveBigIntegerField(default=0)
     epoch = models.CharField(max_length=32, default=new_epoch)

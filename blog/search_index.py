@@ -9,8 +9,8 @@ from django.db import transaction
 from django.dispatch import receiver
 from taggit.models import TaggedItem
 
+from .changes import Change, content_changed
 from .models import Post, SearchEntry
-from .publishing import Change, content_changed
 from .rendering.text import texts_of
 from .search import document_tokens, label_token
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from blog import freshness, publishing
+from blog.changes import content_changed
 from blog.models import Post, SearchEntry
 from blog.search import search_posts
 
@@ -30,9 +31,9 @@ def announcements():
     def listen(sender, change, **kwargs):
         seen.append(change)
 
-    publishing.content_changed.connect(listen)
+    content_changed.connect(listen)
     yield seen
-    publishing.content_changed.disconnect(listen)
+    content_changed.disconnect(listen)
 
 
 def found(query):
