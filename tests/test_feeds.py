@@ -2,7 +2,7 @@ import email.utils
 import json
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import quote
 
@@ -323,7 +323,11 @@ def test_tag_uri_authority_is_a_plain_lowercase_host(client, make_post, settings
 
 
 @pytest.mark.parametrize("url", list(FEEDS))
-def test_a_poll_that_brings_nothing_new_gets_304(client, tricky_posts, url):
+def test_a_poll_that_brings_nothing_new_gets_304(client, tricky_posts, url, time_machine):
+    fetch(client, url)
+    # A date names a whole second: it vouches for the feed once the second of its last
+    # change is over (see test_two_changes_within_a_second_…).
+    time_machine.move_to(timezone.now() + timedelta(seconds=2))
     first = fetch(client, url)
     etag, last_modified = first["ETag"], first["Last-Modified"]
     by_etag = fetch(client, url, HTTP_IF_NONE_MATCH=etag)
@@ -368,7 +372,40 @@ def test_last_modified_moves_forward_when_the_bytes_change(client, make_post):
     again = fetch(client, "/feed/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
     assert again.status_code == 200 and "新文" not in again.content.decode()
     before = email.utils.parsedate_to_datetime(first["Last-Modified"])
-    assert email.utils.parsedate_to_datetime(again["Last-Modified"]) > before
+    assert email.utils.parsedate_to_datetime(again["Last-Modified"]) >= before
+
+
+def test_two_changes_within_a_second_never_leave_a_date_only_reader_behind(
+    client, make_post, time_machine
+):
+    """HTTP dates have whole seconds. A copy taken between two changes in the same second
+    carries a date that does not vouch for the second change."""
+    time_machine.move_to(datetime(2026, 5, 1, 12, 0, 0, 100_000, tzinfo=UTC), tick=False)
+    post = make_post(title="第一版")
+    time_machine.move_to(datetime(2026, 5, 1, 12, 0, 0, 300_000, tzinfo=UTC), tick=False)
+    between = fetch(client, "/feed/")
+    time_machine.move_to(datetime(2026, 5, 1, 12, 0, 0, 600_000, tzinfo=UTC), tick=False)
+    post.title = "第二版"
+    publishing.save_post(post)
+    time_machine.move_to(datetime(2026, 5, 1, 12, 0, 5, tzinfo=UTC), tick=False)
+    later = fetch(client, "/feed/", HTTP_IF_MODIFIED_SINCE=between["Last-Modified"])
+    assert later.status_code == 200 and "第二版" in later.content.decode()
+    # The feed was built again at 12:00:05: once that second is over, its date says so and
+    # a date-only poll gets 304 again.
+    time_machine.move_to(datetime(2026, 5, 1, 12, 0, 7, tzinfo=UTC), tick=False)
+    settled = fetch(client, "/feed/")
+    assert settled["Last-Modified"] == "Fri, 01 May 2026 12:00:06 GMT"
+    again = fetch(client, "/feed/", HTTP_IF_MODIFIED_SINCE=settled["Last-Modified"])
+    assert again.status_code == 304
+
+
+def test_an_empty_feed_keeps_its_bytes(client, category):
+    first = fetch(client, "/category/deep-learning/feed/atom/")
+    from django.core.cache import cache as shared
+
+    shared.clear()
+    again = fetch(client, "/category/deep-learning/feed/atom/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
 
 
 def test_an_edit_changes_the_validators(client, make_post):

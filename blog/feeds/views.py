@@ -3,13 +3,14 @@
 A built feed is kept in the shared cache under the site's freshness token (blog.freshness),
 so it is built once per change of the site and then served without a query. Its ETag is a
 digest of its bytes: after a change elsewhere on the site the feed is built again, and if its
-bytes came out the same, a feed reader's conditional request still gets 304. Last-Modified is
-the moment the bytes last changed, remembered beside them, so it never moves backwards (a
-deleted or renamed entry changes it as surely as a new one).
+bytes came out the same, a feed reader's conditional request still gets 304. Last-Modified
+comes from the moment the bytes last changed, remembered beside them, so it never moves
+backwards (a deleted or renamed entry changes it as surely as a new one).
 """
 
 import copy
 import hashlib
+import math
 import re
 from datetime import UTC, timedelta
 from html import escape as html_escape
@@ -18,12 +19,12 @@ from urllib.parse import urljoin
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date, quote_etag
+from django.utils.cache import patch_cache_control
+from django.utils.http import http_date, parse_etags, parse_http_date_safe, quote_etag
 from taggit.models import Tag
 
 from .. import freshness
@@ -56,17 +57,43 @@ def subject(kind, slug):
 
 
 def _changed_at(address, etag):
-    """When the feed at `address` last got other bytes than before: kept beside the last
-    ETag, and moved on by at least a second when the ETag changes (HTTP dates have whole
-    seconds, and a reader that polled within the same second must not get 304)."""
+    """When the feed at `address` first had these bytes: remembered beside its last ETag
+    (and, without a shared cache, by each worker for itself: each remembers a moment no
+    earlier than the change, which is all the rule below needs)."""
     key = f"feed-version:{address}"
-    now = timezone.now().replace(microsecond=0)
     known = cache.get(key)
     if known and known["etag"] == etag:
         return known["since"]
-    since = max(now, known["since"] + timedelta(seconds=1)) if known else now
+    since = timezone.now()
     cache.set(key, {"etag": etag, "since": since}, VERSION_SECONDS)
     return since
+
+
+def _whole_second_after(moment):
+    return math.floor(moment.timestamp()) + 1
+
+
+def last_modified(since, now):
+    """HTTP dates have whole seconds and may not lie in the future: the end of the second
+    in which the bytes changed, once that second is over, else the current second."""
+    return min(_whole_second_after(since), math.floor(now.timestamp()))
+
+
+def not_modified(request, etag, since):
+    """Whether a conditional GET may be answered 304. If-None-Match decides when present
+    (RFC 9110 §13.2.2). If-Modified-Since alone only when the reader's date is at or past
+    the end of the second of the change: a copy made within that second, before a second
+    change in it, carries an earlier date (see last_modified), so it is never kept stale."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        wanted = etag.removeprefix("W/")
+        return any(
+            tag == "*" or tag.removeprefix("W/") == wanted for tag in parse_etags(if_none_match)
+        )
+    if_modified_since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
+    return if_modified_since is not None and if_modified_since >= _whole_second_after(since)
 
 
 def cached_feed(view):
@@ -89,14 +116,12 @@ def cached_feed(view):
                 "since": _changed_at(address, etag),
             }
             cache.set(key, stored, FEED_CACHE_SECONDS)
-        last_modified = stored["since"].timestamp()
-        response = get_conditional_response(
-            request, etag=stored["etag"], last_modified=last_modified
-        )
-        if response is None:
+        if not_modified(request, stored["etag"], stored["since"]):
+            response = HttpResponseNotModified()
+        else:
             response = HttpResponse(stored["body"], content_type=stored["type"])
-        response.headers.setdefault("ETag", stored["etag"])
-        response.headers.setdefault("Last-Modified", http_date(last_modified))
+        response["ETag"] = stored["etag"]
+        response["Last-Modified"] = http_date(last_modified(stored["since"], timezone.now()))
         patch_cache_control(response, public=True, max_age=FEED_MAX_AGE)
         return response
 

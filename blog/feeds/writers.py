@@ -2,6 +2,7 @@
 article in each entry, and a generator that survives whatever an author pasted."""
 
 import re
+from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
@@ -38,12 +39,22 @@ class FeedXMLGenerator(SimplerXMLGenerator):
         self._write(CONTROL_CHARACTERS_RE.sub("", xml))
 
 
+# The date an empty feed says it was updated. Django's is the moment of writing, which would
+# give the same empty feed new bytes (and a new ETag) every time it is built.
+EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 class FeedWriterMixin:
     def write(self, outfile, encoding):
         # As Django's own write(), with our generator.
         handler = FeedXMLGenerator(outfile, encoding, short_empty_elements=True)
         handler.startDocument()
         self.write_document(handler)
+
+    def latest_post_date(self):
+        if not self.items:
+            return EMPTY_FEED_UPDATED
+        return super().latest_post_date()
 
 
 class ContentRssFeed(FeedWriterMixin, Rss201rev2Feed):
