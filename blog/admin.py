@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html_join
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
@@ -57,6 +58,13 @@ class MergeTagsForm(forms.Form):
         help_text=_("The name the posts will carry: one of the selected tags, or a new one."),
     )
 
+    def clean_into(self):
+        name = self.cleaned_data["into"].strip()
+        if not slugify(name, allow_unicode=True):
+            # Its address would be /tag//: every page that links to it would fail.
+            raise forms.ValidationError(_("A tag name needs at least one letter or digit."))
+        return name
+
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
@@ -88,8 +96,9 @@ class TagAdmin(admin.ModelAdmin):
     def merge(self, request, queryset):
         form = MergeTagsForm(request.POST if "into" in request.POST else None)
         if form.is_valid():
-            count = queryset.count()
-            target = publishing.merge_tags(queryset, form.cleaned_data["into"].strip())
+            into = form.cleaned_data["into"]
+            count = queryset.exclude(name__iexact=into).count()
+            target = publishing.merge_tags(queryset, into)
             self.message_user(
                 request,
                 _("Merged %(count)d tag(s) into %(name)s.") % {"count": count, "name": target.name},

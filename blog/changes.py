@@ -125,14 +125,15 @@ def posts_tagged(tag_ids):
 # what they changed is announced all the same, and the log names the line that wrote.
 
 PROJECT = Path(settings.BASE_DIR)
-_HERE = Path(__file__)
+# Where a save passes through on its way to the signal: never the line that decided to write.
+_PASSAGES = {Path(__file__), Path(__file__).with_name("models.py")}
 
 
 def _culprit():
-    """The first line of this project's code, outside this module, in the current stack."""
-    for frame in reversed(traceback.extract_stack()[:-3]):
+    """The innermost line of this project's code in the current stack that made the write."""
+    for frame in reversed(traceback.extract_stack()):
         path = Path(frame.filename)
-        if path != _HERE and path.is_relative_to(PROJECT) and ".venv" not in path.parts:
+        if path not in _PASSAGES and path.is_relative_to(PROJECT) and ".venv" not in path.parts:
             return f"{path.relative_to(PROJECT)}:{frame.lineno}"
     return "outside the project"
 

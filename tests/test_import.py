@@ -612,3 +612,82 @@ def test_a_link_by_a_name_two_files_share_is_kept_and_reported(db, tmp_path):
     output = run(tmp_path)
     assert "[见](intro)" in Post.objects.get(slug="c").body
     assert "no single post 'intro' to link to" in output
+
+
+def test_a_jekyll_file_without_a_date_key_is_dated_by_its_name(db, tmp_path):
+    write(tmp_path / "_posts" / "2021-07-07-no-date-key.md", "---\ntitle: 无日期键\n---\nx\n")
+    write(tmp_path / "_posts" / "2021-13-45-not-a-date.md", "---\ntitle: 假日期\n---\nx\n")
+    run(tmp_path)
+    post = Post.objects.get(slug="no-date-key")
+    assert post.published_at == datetime(2021, 7, 7, tzinfo=SHANGHAI)
+    assert Post.objects.get(slug="not-a-date").published_at.year == timezone.now().year
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_zip_names_without_the_utf8_flag_keep_their_chinese(admin_client, encoding):
+    # As Info-ZIP on Linux (UTF-8) or Windows on a Chinese system (GBK) write them: the
+    # name's bytes without the flag that says which encoding they are in. zipfile would set
+    # the flag itself, so an ASCII stand-in of the same length is written and then replaced.
+    raw = "博客/分布式训练.md".encode(encoding)
+    stand_in = b"n" * (len(raw) - 3) + b".md"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(stand_in.decode(), "---\ntitle: 分布式训练\n---\n正文\n")
+    data = buffer.getvalue().replace(stand_in, raw)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert not archive.infolist()[0].flag_bits & 0x800
+    upload = SimpleUploadedFile("site.zip", data)
+    html = admin_client.post("/admin/blog/post/import/", {"upload": upload}).content.decode()
+    assert "1 created" in html
+    post = Post.objects.get()
+    assert post.slug == "分布式训练" and post.source_key == "path:分布式训练.md"
+
+
+def test_a_file_imported_alone_has_the_same_source_as_in_its_site(db, tmp_path):
+    path = write(tmp_path / "_posts" / "2020" / "2020-01-01-x.md", "---\ntitle: 单独\n---\nx\n")
+    run(path)
+    assert Post.objects.get().source_key == "path:2020/2020-01-01-x.md"
+    assert "0 created, 0 updated, 1 unchanged" in run(tmp_path)
+
+
+def test_another_blogs_file_at_the_same_path_is_pointed_out(db, tmp_path):
+    first = tmp_path / "one" / "source" / "_posts" / "hello-world.md"
+    write(first, "---\ntitle: Hello World\ndate: 2019-01-01\n---\n第一个博客\n")
+    run(tmp_path / "one")
+    second = tmp_path / "two" / "source" / "_posts" / "hello-world.md"
+    write(second, "---\ntitle: 你好\ndate: 2023-05-05\n---\n另一个博客\n")
+    assert "which came from the same path" in run(tmp_path / "two")
+
+
+def test_a_category_or_tag_renamed_here_survives_a_reimport(db, tmp_path):
+    from taggit.models import Tag
+
+    from blog import publishing
+
+    write(tmp_path / "a.md", "---\ntitle: 甲\ncategories: 深度学习\ntags: [attention]\n---\nx\n")
+    run(tmp_path)
+    category = Category.objects.get(name="深度学习")
+    category.name = "机器学习"
+    publishing.save_category(category)
+    tag = Tag.objects.get(name="attention")
+    tag.name = "注意力"
+    publishing.save_tag(tag)
+    assert "0 created, 0 updated, 1 unchanged" in run(tmp_path)
+    post = Post.objects.get()
+    assert post.category.name == "机器学习" and [t.name for t in post.tags.all()] == ["注意力"]
+    assert Category.objects.count() == 1 and Tag.objects.count() == 1
+
+
+def test_a_category_is_never_taken_for_another_with_the_same_slug(db, tmp_path):
+    Category.objects.create(name="C++", slug="c")
+    write(tmp_path / "a.md", "---\ntitle: 甲\ncategories: C#\n---\nx\n")
+    run(tmp_path)
+    assert Post.objects.get().category.name == "C#"
+
+
+def test_a_very_deep_path_is_a_source_the_database_can_hold(db, tmp_path):
+    deep = tmp_path.joinpath(*["很深的目录名" * 3] * 12) / "post.md"
+    write(deep, "---\ntitle: 深\n---\nx\n")
+    run(tmp_path)
+    assert len(Post.objects.get().source_key) <= 600
+    assert "0 created, 0 updated, 1 unchanged" in run(tmp_path)

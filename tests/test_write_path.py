@@ -291,7 +291,7 @@ def test_the_tag_admin_is_ours(admin_client, make_post):
     assert 'value="merge"' in html
     tag = Tag.objects.get(name="CNN")
     change = admin_client.get(f"/admin/taggit/tag/{tag.pk}/change/").content.decode()
-    assert "taggeditem_set" not in change  # no inline writing taggings behind our back
+    assert "taggit_taggeditem_items" not in change  # no inline writing taggings behind our back
 
 
 def test_deleting_a_tag_in_the_admin_refreshes_the_feeds(client, admin_client, make_post):
@@ -442,3 +442,18 @@ def test_only_the_write_path_writes_posts_categories_and_tags():
         if WRITES.search(line)
     ]
     assert offenders == []
+
+
+def test_merging_into_a_name_without_letters_is_refused(admin_client, client, make_post):
+    make_post(tags=["甲", "乙"])
+    response = admin_client.post(
+        "/admin/taggit/tag/",
+        {
+            "action": "merge",
+            "_selected_action": list(Tag.objects.values_list("pk", flat=True)),
+            "into": "!!!",
+        },
+    )
+    assert "标签名至少要有一个字母或数字。" in response.content.decode()
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["乙", "甲"]
+    assert client.get("/").status_code == 200

@@ -8,6 +8,7 @@ become one post, and links between posts resolve to the slugs they end up with.
 """
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -16,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
 from django.utils.text import slugify
+from taggit.models import Tag
 
 from .. import publishing
 from ..models import Category, Post
@@ -76,6 +78,15 @@ def _markdown_under(folder):
             yield path
 
 
+def layout_root(path):
+    """The folder a single file's source path is taken from: the nearest _posts, _drafts
+    or content folder above it, as when its whole site is imported, else its own folder."""
+    for folder in path.parents:
+        if folder.name in ("_posts", "_drafts", "content"):
+            return folder
+    return path.parent
+
+
 def discover(paths):
     """Markdown files under the given files and folders, in a stable order. A whole Hexo,
     Jekyll or Hugo site is narrowed to its posts, so themes' READMEs and pages stay out."""
@@ -83,7 +94,7 @@ def discover(paths):
     for raw in paths:
         path = Path(raw)
         if path.is_file():
-            found.append((path, path.parent))
+            found.append((path, layout_root(path)))
         elif path.is_dir():
             layout = next(
                 (folders for folders in SITE_LAYOUTS if (path / folders[0]).is_dir()), None
@@ -117,6 +128,16 @@ def fit_slug(doc, notes):
         notes.append(f"slug shortened to {limit} characters: {doc.slug}")
 
 
+def renamed(labels, slug):
+    """The category or tag at `slug` if it was renamed here (its name no longer gives that
+    slug), so a file that still uses the old name finds it; None otherwise, so "C#" is never
+    taken for "C++" just because both make the slug "c"."""
+    label = labels.filter(slug=slug).first() if slug else None
+    if label and slugify(label.name, allow_unicode=True) != slug:
+        return label
+    return None
+
+
 @dataclass
 class Target:
     """Another post of the import, as a link to it needs it."""
@@ -139,7 +160,11 @@ class Plan:
 
 
 def source_key(doc, relative):
-    return f"id:{doc.identity}" if doc.identity else f"path:{relative}"
+    key = f"id:{doc.identity}" if doc.identity else f"path:{relative}"
+    limit = Post._meta.get_field("source_key").max_length
+    if len(key) > limit:  # a very deep path: its start and a digest of the whole
+        key = f"{key[: limit - 33]}#{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    return key
 
 
 def reference_names(relative):
@@ -232,9 +257,18 @@ class Importer:
                 yield plan, f"the same post as {seen[plan.key]} (same {plan.key.split(':')[0]})"
                 continue
             seen[plan.key] = plan.path
-            # A post written here (or before posts remembered their source) is matched by
-            # its slug, once.
-            plan.post = by_key.get(plan.key) or unclaimed.pop(plan.doc.slug, None)
+            plan.post = by_key.get(plan.key)
+            if plan.post is None and plan.doc.slug in unclaimed:
+                # A post written here (or before posts remembered their source) is matched
+                # by its slug, once.
+                plan.post = unclaimed.pop(plan.doc.slug)
+                plan.notes.append(f"matched the post /posts/{plan.post.slug}/ by its slug")
+            elif plan.post is not None and self._looks_like_another(plan):
+                plan.notes.append(
+                    f"updates /posts/{plan.post.slug}/ ({plan.post.title!r}), which came "
+                    f"from the same {plan.key.split(':')[0]}; if it is another post, give "
+                    "the file an `id:` of its own"
+                )
             wanted = plan.doc.slug
             if self._free(wanted, plan.post, claimed):
                 plan.slug = wanted
@@ -250,6 +284,13 @@ class Importer:
                     f"slug {wanted!r} belongs to another post: this one is /posts/{plan.slug}/"
                 )
             claimed.add(plan.slug)
+
+    @staticmethod
+    def _looks_like_another(plan):
+        """A file at the path of an earlier import whose title and date both differ: maybe
+        another blog's file of the same name (every Hexo blog starts with hello-world.md)."""
+        post, doc = plan.post, plan.doc
+        return doc.dated and post.title != doc.title and post.published_at != doc.published_at
 
     @staticmethod
     def _free(slug, own, claimed):
@@ -328,10 +369,27 @@ class Importer:
 
     def _category(self, doc):
         name = doc.category or DEFAULT_CATEGORY
-        category = Category.objects.filter(name__iexact=name).first()
+        category = Category.objects.filter(name__iexact=name).first() or renamed(
+            Category.objects.all(), doc.category_slug or slugify(name, allow_unicode=True)
+        )
         if category or self.dry_run:
             return category, category is None
         return publishing.ensure_category(name, doc.category_slug)
+
+    @staticmethod
+    def _tag_names(names):
+        """The names as the blog knows them: a tag renamed here since the file was written
+        is found by the slug its old name gave it."""
+        known = {
+            n.lower() for n in Tag.objects.filter(name__in=names).values_list("name", flat=True)
+        }
+        out = []
+        for name in names:
+            tag = None
+            if name.lower() not in known:
+                tag = renamed(Tag.objects.all(), slugify(name, allow_unicode=True))
+            out.append(tag.name if tag else name)
+        return out
 
     def _author(self, doc, notes):
         if not doc.author:
@@ -361,7 +419,8 @@ class Importer:
                     "published_at": doc.published_at,
                     "front_matter": doc.extras,
                 }
-                same = existing and self._same(existing, values, category, author, doc.tags)
+                tags = self._tag_names(doc.tags)
+                same = existing and self._same(existing, values, category, author, tags)
                 if self.dry_run:
                     return "unchanged" if same else "updated" if existing else "created"
                 if same and existing.source_key == plan.key:
@@ -373,7 +432,7 @@ class Importer:
                 # The file's own "updated" says when it was edited; without one, an edit is
                 # dated now and a new post its publication time.
                 edited = doc.updated_at or (doc.published_at if existing is None else None)
-                publishing.save_post(post, tags=doc.tags, edited_at=edited)
+                publishing.save_post(post, tags=tags, edited_at=edited)
                 for name, data in images.pending.items():
                     # Written last, inside the transaction: if a write fails the row goes
                     # too, and the files already written are removed below.

@@ -172,6 +172,17 @@ def _jsonable(value):
     return value
 
 
+def date_in_file_name(path):
+    """Jekyll's and Hexo's 2021-07-07-title.md: the date a file without a `date` key has."""
+    match = JEKYLL_DATE_PREFIX_RE.match(path.name)
+    if not match:
+        return None
+    try:
+        return parse_datetime(match.group(0).rstrip("-"), "date")
+    except ImportProblem:
+        return None  # 2021-13-45-…: not a date after all
+
+
 def slug_for(path, meta):
     if meta.get("slug"):
         return slugify(str(meta["slug"]), allow_unicode=True)
@@ -197,7 +208,7 @@ def read_document(path: Path, text: str, fallback_date):
             body = (body[: heading.start()] + body[heading.end() :]).strip()
         else:
             title = path.stem
-    published = parse_datetime(meta.get("date"), "date")
+    published = parse_datetime(meta.get("date"), "date") or date_in_file_name(path)
     updated = parse_datetime(meta.get("updated") or meta.get("lastmod"), "updated")
     categories = _as_list(meta.get("categories"), "categories") or _as_list(
         meta.get("category"), "category"

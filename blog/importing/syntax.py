@@ -198,7 +198,6 @@ class ImageCopier:
         self.storage, self.post_path, self.slug, self.dry_run = storage, post_path, slug, dry_run
         self.notes = []
         self.pending = {}  # name -> bytes to store
-        self.copied = 0
 
     def rewrite(self, body):
         self.sizes = {}
@@ -264,7 +263,6 @@ class ImageCopier:
             holds = self._holds(name, digest)
         if holds is None:
             self.pending[name] = data
-            self.copied += 1
         return self._sized(self.storage.url(name), size)
 
     def _sized(self, url, size):

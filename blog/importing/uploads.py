@@ -13,6 +13,24 @@ MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_MEMBERS = 5000
 
 
+def member_name(member):
+    """A member's name as its author saw it. Without the UTF-8 flag, zipfile reads names as
+    code page 437, but zip on Linux and macOS writes UTF-8 there and Windows on a Chinese
+    system GBK; a name that reads as either is taken so ("分布式训练.md", not "σêå…")."""
+    if member.flag_bits & 0x800:
+        return member.filename
+    try:
+        raw = member.filename.encode("cp437")
+    except UnicodeEncodeError:  # already decoded from Info-ZIP's Unicode path field
+        return member.filename
+    for encoding in ("utf-8", "gbk"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return member.filename
+
+
 def unpack_upload(upload, folder: Path):
     """Writes the upload into `folder`; returns the paths to import. Raises ImportProblem
     for anything that is not Markdown or a sound zip archive."""
@@ -39,7 +57,7 @@ def unpack_upload(upload, folder: Path):
         if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
             raise ImportProblem(f"{name} unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB")
         for member in members:
-            relative = PurePosixPath(member.filename.replace("\\", "/"))
+            relative = PurePosixPath(member_name(member).replace("\\", "/"))
             # A member may not climb out of the folder ("zip slip").
             if relative.is_absolute() or ".." in relative.parts or not relative.parts:
                 raise ImportProblem(f"{name}: unsafe path in the archive: {member.filename}")
