@@ -9,6 +9,7 @@ become one post, and links between posts resolve to the slugs they end up with.
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -274,7 +275,11 @@ class Importer:
                 plan.slug = wanted
             elif plan.post is not None:
                 plan.slug = plan.post.slug  # its new slug belongs to another post: keep its own
-                plan.notes.append(f"slug {wanted!r} belongs to another post; kept {plan.slug!r}")
+                if not re.fullmatch(re.escape(wanted[:190]) + r"-\d+", plan.slug):
+                    # (one suffixed at its first import was reported then)
+                    plan.notes.append(
+                        f"slug {wanted!r} belongs to another post; kept {plan.slug!r}"
+                    )
             else:
                 n = 2
                 while not self._free(f"{wanted[:190]}-{n}", None, claimed):
