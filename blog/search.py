@@ -194,7 +194,11 @@ def search_posts(queryset, query):
     terms = with_labels(terms)
     vendor = connection.vendor
     if vendor == "postgresql":
-        match = "SELECT post_id FROM blog_searchentry WHERE {} @@ to_tsquery('simple', %s)"
+        # OFFSET 0 keeps the planner from pulling the match into a join with the posts: it
+        # would then read every entry's whole vector (a query matching a category's third
+        # of all posts took 1.6 s at 100,000 posts; planned on its own, through the GIN
+        # index, 0.27 s).
+        match = "SELECT post_id FROM blog_searchentry WHERE {} @@ to_tsquery('simple', %s) OFFSET 0"
         selects = [match.format(v) for v in ("vector", "title_vector", "head_vector")]
         query = tsquery(terms)
         queries = [query, query, query]
