@@ -237,7 +237,11 @@ class PostAdmin(admin.ModelAdmin):
     def tag_list(self, post):
         return ", ".join(tag.name for tag in post.tags.all())
 
-    @admin.action(description=_("Publish selected posts (drafts appear now)"))
+    # Changing posts is what publishing them takes (see issue 10 for a permission of its own);
+    # a user who may only view posts does not get these actions at all.
+    @admin.action(
+        description=_("Publish selected posts (drafts appear now)"), permissions=["change"]
+    )
     def publish(self, request, queryset):
         # The same rule as the change form: now, unless a draft is dated in the future, in
         # which case it is scheduled for that time.
@@ -246,7 +250,7 @@ class PostAdmin(admin.ModelAdmin):
             request, _("Published %(count)d post(s).") % {"count": count}, messages.SUCCESS
         )
 
-    @admin.action(description=_("Unpublish selected posts (back to draft)"))
+    @admin.action(description=_("Unpublish selected posts (back to draft)"), permissions=["change"])
     def unpublish(self, request, queryset):
         count = publishing.unpublish(queryset)
         self.message_user(

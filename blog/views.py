@@ -208,8 +208,10 @@ class PostDetailView(CacheDecisionMixin, DetailView):
 
     def get_queryset(self):
         posts = Post.objects.select_related("category", "author").prefetch_related("tags")
-        if self.request.user.is_staff:
-            return posts  # staff preview drafts and scheduled posts ("View on site")
+        if self.request.user.has_perm("blog.change_post"):
+            # Those who may change posts preview drafts and scheduled ones ("View on site");
+            # being staff alone is not enough.
+            return posts
         return posts.published()
 
     def is_preview(self):

@@ -181,3 +181,20 @@ def test_compiled_translations_match_their_source():
     assert len(pairs) > 50
     for msgid, msgstr in pairs:
         assert catalogue.gettext(msgid) == msgstr, msgid
+
+
+def test_a_user_who_may_only_view_posts_cannot_publish_or_unpublish(client, make_post):
+    from django.contrib.auth.models import Permission, User
+
+    draft = make_post(status=Post.Status.DRAFT)
+    live = make_post()
+    viewer = User.objects.create_user("viewer", password="pw-123456789", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_post"))
+    client.force_login(viewer)
+    listing = client.get("/admin/blog/post/").content.decode()
+    assert 'value="publish"' not in listing and 'value="unpublish"' not in listing
+    for action, post in (("publish", draft), ("unpublish", live)):
+        client.post("/admin/blog/post/", {"action": action, "_selected_action": [post.pk]})
+    draft.refresh_from_db()
+    live.refresh_from_db()
+    assert draft.status == Post.Status.DRAFT and live.status == Post.Status.PUBLISHED

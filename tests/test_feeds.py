@@ -478,10 +478,12 @@ def test_feed_queries_do_not_grow_with_posts(client, many_posts, django_assert_n
     for url in ("/feed/", "/feed/atom/", "/feed/json/"):
         with django_assert_num_queries(2):
             assert fetch(client, url).status_code == 200
-    # + the category or tag itself
-    for url in ("/category/deep-learning/feed/", "/tag/pytorch/feed/atom/"):
-        with django_assert_num_queries(3):
-            assert fetch(client, url).status_code == 200
+    # + the category itself
+    with django_assert_num_queries(3):
+        assert fetch(client, "/category/deep-learning/feed/").status_code == 200
+    # + the tag itself, + whether a published post carries it
+    with django_assert_num_queries(4):
+        assert fetch(client, "/tag/pytorch/feed/atom/").status_code == 200
     etag = fetch(client, "/feed/")["ETag"]
     with django_assert_num_queries(0):  # a poll that brings nothing new touches no table
         assert fetch(client, "/feed/", HTTP_IF_NONE_MATCH=etag).status_code == 304
@@ -551,3 +553,10 @@ def test_feeds_are_shared_through_redis(client, make_post, redis_cache, django_a
         again = fetch(client, "/feed/")
     assert again.content == first.content
     assert "经 Redis 缓存" in again.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/tag/drafts-only/feed/", "/tag/drafts-only/feed/atom/"])
+def test_a_tag_only_drafts_carry_has_no_feed(client, make_post, url):
+    make_post(status=Post.Status.DRAFT, tags=["drafts-only"])
+    response = fetch(client, url)
+    assert response.status_code == 404 and "drafts-only" not in response.content.decode()

@@ -250,3 +250,16 @@ def test_server_error_page_is_plain_and_needs_no_database(client, monkeypatch, d
     response = client.get("/")
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
+
+
+@pytest.mark.parametrize("cell", ["published_future", "draft_past", "draft_future"])
+def test_staff_without_the_right_to_change_posts_cannot_preview(
+    client, django_user_model, visibility_grid, cell
+):
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("clerk", password="pw-123456789", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_post"))
+    client.force_login(user)
+    assert client.get(visibility_grid[cell].get_absolute_url()).status_code == 404
+    assert client.get(visibility_grid["published_past"].get_absolute_url()).status_code == 200

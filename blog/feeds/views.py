@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
-from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -52,7 +52,11 @@ def subject(kind, slug):
     if kind == "category":
         return get_object_or_404(Category, slug=slug)
     if kind == "tag":
-        return get_object_or_404(Tag, slug=slug)
+        # As its page: a tag only drafts carry has no feed, whose name would say what is coming.
+        tag = get_object_or_404(Tag, slug=slug)
+        if not Post.objects.published().filter(tags=tag).exists():
+            raise Http404("No published post carries this tag.")
+        return tag
     return None
 
 
