@@ -22,27 +22,38 @@ admin.site.site_header = _("Blog authoring")
 admin.site.site_title = _("Blog authoring")
 
 
-@admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class LabelAdmin(admin.ModelAdmin):
+    """What the category and tag admins share: their number of posts, and every save and
+    delete through the write path (`save_through`, `delete_through` name its functions)."""
+
     list_display = ("name", "slug", "post_count")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
+    posts_relation = ""
+    save_through = delete_through = None
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(number_of_posts=Count("posts"))
+        return super().get_queryset(request).annotate(number_of_posts=Count(self.posts_relation))
 
     @admin.display(description=_("posts"), ordering="number_of_posts")
-    def post_count(self, category):
-        return category.number_of_posts
+    def post_count(self, label):
+        return label.number_of_posts
 
     def save_model(self, request, obj, form, change):
-        publishing.save_category(obj)
+        self.save_through(obj)
 
     def delete_model(self, request, obj):
-        publishing.delete_categories(Category.objects.filter(pk=obj.pk))
+        self.delete_through(self.model.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
-        publishing.delete_categories(queryset)
+        self.delete_through(queryset)
+
+
+@admin.register(Category)
+class CategoryAdmin(LabelAdmin):
+    posts_relation = "posts"
+    save_through = staticmethod(publishing.save_category)
+    delete_through = staticmethod(publishing.delete_categories)
 
 
 # taggit's own admin writes taggings directly (its inline, its "merge" action); ours goes
@@ -67,30 +78,12 @@ class MergeTagsForm(forms.Form):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "post_count")
+class TagAdmin(LabelAdmin):
     ordering = ("name",)
-    search_fields = ("name",)
-    prepopulated_fields = {"slug": ("name",)}
     actions = ("merge",)
-
-    def get_queryset(self, request):
-        return (
-            super().get_queryset(request).annotate(number_of_posts=Count("taggit_taggeditem_items"))
-        )
-
-    @admin.display(description=_("posts"), ordering="number_of_posts")
-    def post_count(self, tag):
-        return tag.number_of_posts
-
-    def save_model(self, request, obj, form, change):
-        publishing.save_tag(obj)
-
-    def delete_model(self, request, obj):
-        publishing.delete_tags(Tag.objects.filter(pk=obj.pk))
-
-    def delete_queryset(self, request, queryset):
-        publishing.delete_tags(queryset)
+    posts_relation = "taggit_taggeditem_items"
+    save_through = staticmethod(publishing.save_tag)
+    delete_through = staticmethod(publishing.delete_tags)
 
     @admin.action(description=_("Merge selected tags"), permissions=["change"])
     def merge(self, request, queryset):

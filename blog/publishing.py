@@ -154,12 +154,9 @@ def delete_posts(posts):
         )
         if not ids:
             return 0
-        categories = set(
-            Post.objects.filter(pk__in=ids).values_list("category_id", flat=True).distinct()
-        )
-        tags = _tag_ids(ids)
+        lists = _lists_of(ids)  # read before the rows and their taggings are gone
         Post.objects.filter(pk__in=ids).delete()
-        record(deleted=ids, categories=categories, tags=tags)
+        record(deleted=ids, **lists)
     return len(ids)
 
 
@@ -171,25 +168,28 @@ def rerender(posts, progress=None):
     changed, problems = 0, []
     batch = []
 
+    def rendered(post):
+        return tuple(getattr(post, name) for name in Post.RENDERED_FIELDS)
+
     def store(batch):
         with writing():
-            stored = []
+            written = []
             for post in batch:
                 # Only if the source is still what was rendered: an author's edit saved
                 # meanwhile was rendered by that save, from the newer text.
                 if Post.objects.filter(pk=post.pk, body=post.body, summary=post.summary).update(
                     **{name: getattr(post, name) for name in Post.RENDERED_FIELDS}
                 ):
-                    stored.append(post.pk)
-            if stored:
-                _record_posts(stored)
+                    written.append(post.pk)
+            if written:
+                _record_posts(written)
 
     total = posts.count()
     for done, post in enumerate(posts.order_by("pk").iterator(chunk_size=200), 1):
-        stored = tuple(getattr(post, name) for name in Post.RENDERED_FIELDS)
+        stored = rendered(post)
         post.render()
         problems += [(post.slug, warning) for warning in post.render_warnings]
-        if tuple(getattr(post, name) for name in Post.RENDERED_FIELDS) != stored:
+        if rendered(post) != stored:
             batch.append(post)
             changed += 1
         if len(batch) >= 200:
@@ -202,11 +202,16 @@ def rerender(posts, progress=None):
     return total, changed, problems
 
 
-def _record_posts(ids):
+def _lists_of(ids):
+    """The categories and tags of these posts: the lists a change to them reaches."""
     categories = set(
         Post.objects.filter(pk__in=ids).values_list("category_id", flat=True).distinct()
     )
-    record(posts=ids, categories=categories, tags=_tag_ids(ids))
+    return {"categories": categories, "tags": _tag_ids(ids)}
+
+
+def _record_posts(ids):
+    record(posts=ids, **_lists_of(ids))
 
 
 # --- Categories -------------------------------------------------------------------------------

@@ -107,7 +107,7 @@ def discover(paths):
     return found, missing
 
 
-def check_lengths(doc, notes):
+def check_lengths(doc):
     """What the database would refuse, said in the author's terms before it is tried."""
     limits = {
         "title": (doc.title, Post._meta.get_field("title").max_length),
@@ -351,7 +351,7 @@ class Importer:
                     f"category {doc.category!r} used; also listed: "
                     + ", ".join(doc.extra_categories)
                 )
-            check_lengths(doc, notes)
+            check_lengths(doc)
             outcome = self._save(plan, images, notes)
         except ImportProblem as problem:
             return FileResult(shown, "failed", reason=str(problem))
