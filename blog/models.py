@@ -186,6 +186,9 @@ class Post(models.Model):
         ordering = ["-published_at", "-id"]
         verbose_name = _("post")
         verbose_name_plural = _("posts")
+        # Changing a post is editing it; making it public (or taking it down, or moving its
+        # time) is a decision of its own, given to editors (blog.permissions).
+        permissions = [("publish_post", _("Can publish, unpublish and schedule posts"))]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="post_status_published"),
             models.Index(fields=["updated_at"], name="post_updated"),
