@@ -139,6 +139,9 @@ BLOG = {
     # site's domain so ids stay the same whatever host name a feed was fetched by.
     "FEED_ID_AUTHORITY": env.str("BLOG_FEED_ID_AUTHORITY", default=""),
     "EXCERPT_WIDTH": 110,
+    # The largest article body accepted (UTF-8 bytes of Markdown), by the editor and the
+    # importer alike, checked before anything is rendered.
+    "MAX_ARTICLE_BYTES": env.int("BLOG_MAX_ARTICLE_BYTES", default=1024 * 1024),
 }
 
 LOGGING = {
