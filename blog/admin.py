@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
-from . import publishing
+from . import permissions, publishing
 from .importing import Importer
 from .importing.frontmatter import ImportProblem
 from .importing.uploads import unpack_upload
@@ -180,14 +180,43 @@ class PostAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
 
+    # Who may do what is blog.permissions' rule; the admin only asks it. A post the user may
+    # not change opens read-only, and the fields of a decision they may not take are shown,
+    # not offered.
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or permissions.may_change(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or permissions.may_delete(request.user, obj))
+
+    def has_publish_permission(self, request):
+        return permissions.may_publish(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not permissions.may_publish(request.user):
+            fields += ["status", "published_at"]
+        if not permissions.may_change_others(request.user):
+            fields.append("author")
+        return fields
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         # The hidden copy of the time the form was opened with tells whether the author set
         # the publication time on purpose (see publishing.save_post).
-        form.base_fields["published_at"].show_hidden_initial = True
+        if "published_at" in form.base_fields:  # read-only for those who may not publish
+            form.base_fields["published_at"].show_hidden_initial = True
         return form
 
     def save_model(self, request, obj, form, change):
+        if not change and not permissions.may_change_others(request.user):
+            obj.author = request.user
+        if not permissions.may_publish(request.user) and permissions.is_live(obj):
+            # Read-only fields leave the stored values alone; this holds even for a form
+            # that was tampered with or built elsewhere.
+            raise PermissionDenied
         publishing.save_post(
             obj,
             tags=form.cleaned_data.get("tags", []),
@@ -230,10 +259,9 @@ class PostAdmin(admin.ModelAdmin):
     def tag_list(self, post):
         return ", ".join(tag.name for tag in post.tags.all())
 
-    # Changing posts is what publishing them takes (see issue 10 for a permission of its own);
-    # a user who may only view posts does not get these actions at all.
+    # Publishing is the editors' decision (blog.permissions): others do not get the actions.
     @admin.action(
-        description=_("Publish selected posts (drafts appear now)"), permissions=["change"]
+        description=_("Publish selected posts (drafts appear now)"), permissions=["publish"]
     )
     def publish(self, request, queryset):
         # The same rule as the change form: now, unless a draft is dated in the future, in
@@ -243,7 +271,9 @@ class PostAdmin(admin.ModelAdmin):
             request, _("Published %(count)d post(s).") % {"count": count}, messages.SUCCESS
         )
 
-    @admin.action(description=_("Unpublish selected posts (back to draft)"), permissions=["change"])
+    @admin.action(
+        description=_("Unpublish selected posts (back to draft)"), permissions=["publish"]
+    )
     def unpublish(self, request, queryset):
         count = publishing.unpublish(queryset)
         self.message_user(

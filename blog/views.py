@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from . import freshness
+from . import freshness, permissions
 from .models import Category, Post, SearchEntry
 from .search import highlight, search_posts, snippet
 
@@ -209,10 +209,16 @@ class PostDetailView(CacheDecisionMixin, DetailView):
     def get_queryset(self):
         posts = Post.objects.select_related("category", "author").prefetch_related("tags")
         if self.request.user.has_perm("blog.change_post"):
-            # Those who may change posts preview drafts and scheduled ones ("View on site");
-            # being staff alone is not enough.
+            # Those who may change a post preview it as a draft or scheduled ("View on site");
+            # being staff alone is not enough (get_object asks blog.permissions which post).
             return posts
         return posts.published()
+
+    def get_object(self, queryset=None):
+        post = super().get_object(queryset)
+        if not post.is_published and not permissions.may_preview(self.request.user, post):
+            raise Http404
+        return post
 
     def is_preview(self):
         return not self.object.is_published

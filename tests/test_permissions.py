@@ -1,0 +1,156 @@
+"""Who may do what in the admin: authors write and change their own drafts; editors (who
+hold blog.publish_post) publish, unpublish, reschedule and change any post. The importer's
+side of the same rule is in the import tests."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+
+from blog.models import Post
+
+AUTHOR = ("view_post", "add_post", "change_post", "delete_post")
+EDITOR = (*AUTHOR, "publish_post")
+
+
+@pytest.fixture
+def staff(django_user_model):
+    def make(name, codenames):
+        user = django_user_model.objects.create_user(name, password="pw-123456789", is_staff=True)
+        user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def author(staff):
+    return staff("author", AUTHOR)
+
+
+@pytest.fixture
+def editor(staff):
+    return staff("editor", EDITOR)
+
+
+def form_data(post=None, category=None, **changes):
+    data = {
+        "title": post.title if post else "新文章",
+        "slug": post.slug if post else "new-post",
+        "category": (post.category_id if post else category.pk),
+        "tags": "",
+        "body": post.body if post else "正文。",
+        "summary": "",
+        "status": "published",
+        "published_at_0": "2026-03-01",
+        "published_at_1": "10:00:00",
+        "initial-published_at_0": "2026-03-01",
+        "initial-published_at_1": "10:00:00",
+        "author": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_only_editors_get_the_publish_and_unpublish_actions(client, author, editor, make_post):
+    draft = make_post(status=Post.Status.DRAFT, author=author)
+    live = make_post(author=author)
+    client.force_login(author)
+    listing = client.get("/admin/blog/post/").content.decode()
+    assert 'value="publish"' not in listing and 'value="unpublish"' not in listing
+    for action, post in (("publish", draft), ("unpublish", live)):
+        client.post("/admin/blog/post/", {"action": action, "_selected_action": [post.pk]})
+    draft.refresh_from_db()
+    live.refresh_from_db()
+    assert draft.status == Post.Status.DRAFT and live.status == Post.Status.PUBLISHED
+
+    client.force_login(editor)
+    listing = client.get("/admin/blog/post/").content.decode()
+    assert 'value="publish"' in listing and 'value="unpublish"' in listing
+    client.post("/admin/blog/post/", {"action": "publish", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert draft.status == Post.Status.PUBLISHED
+
+
+def test_an_author_s_new_post_is_their_draft_whatever_the_form_says(
+    client, author, editor, category
+):
+    client.force_login(author)
+    html = client.get("/admin/blog/post/add/").content.decode()
+    assert 'name="status"' not in html and 'name="published_at_0"' not in html
+    assert 'name="author"' not in html
+    response = client.post(
+        "/admin/blog/post/add/",
+        form_data(category=category, status="published", author=str(editor.pk)),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    post = Post.objects.get()
+    assert post.status == Post.Status.DRAFT
+    assert post.author == author
+    assert client.get(post.get_absolute_url()).status_code == 200  # their own preview
+
+
+def test_an_author_changes_their_own_drafts_only(client, author, editor, make_post):
+    own = make_post(status=Post.Status.DRAFT, author=author, title="我的草稿")
+    theirs = make_post(status=Post.Status.DRAFT, author=editor, title="编辑的草稿")
+    own_live = make_post(author=author, title="我已发布的")
+    scheduled = make_post(author=author, published_at=timezone.now() + timedelta(days=2))
+    client.force_login(author)
+
+    response = client.post(f"/admin/blog/post/{own.pk}/change/", form_data(own, title="改过"))
+    assert response.status_code == 302
+    own.refresh_from_db()
+    assert own.title == "改过" and own.status == Post.Status.DRAFT
+
+    for post in (theirs, own_live, scheduled):
+        page = client.get(f"/admin/blog/post/{post.pk}/change/")
+        assert page.status_code == 200  # they may read it
+        assert 'name="_save"' not in page.content.decode()  # but it opens read-only
+        refused = client.post(f"/admin/blog/post/{post.pk}/change/", form_data(post, title="x"))
+        assert refused.status_code == 403
+        post.refresh_from_db()
+        assert post.title != "x"
+
+
+def test_an_author_cannot_delete_a_live_post(client, author, make_post):
+    own_live = make_post(author=author)
+    own_draft = make_post(author=author, status=Post.Status.DRAFT)
+    client.force_login(author)
+    refused = client.post(f"/admin/blog/post/{own_live.pk}/delete/", {"post": "yes"})
+    assert refused.status_code == 403
+    assert Post.objects.filter(pk=own_live.pk).exists()
+    client.post(
+        "/admin/blog/post/",
+        {"action": "delete_selected", "_selected_action": [own_live.pk], "post": "yes"},
+    )
+    assert Post.objects.filter(pk=own_live.pk).exists()
+    client.post(f"/admin/blog/post/{own_draft.pk}/delete/", {"post": "yes"})
+    assert not Post.objects.filter(pk=own_draft.pk).exists()
+
+
+def test_an_editor_publishes_reschedules_and_changes_anyone_s_post(
+    client, author, editor, make_post
+):
+    draft = make_post(status=Post.Status.DRAFT, author=author)
+    client.force_login(editor)
+    html = client.get(f"/admin/blog/post/{draft.pk}/change/").content.decode()
+    assert 'name="status"' in html and 'name="author"' in html
+    response = client.post(
+        f"/admin/blog/post/{draft.pk}/change/",
+        form_data(draft, status="published", published_at_0="2031-05-01", author=str(editor.pk)),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    draft.refresh_from_db()
+    assert draft.is_scheduled and draft.author == editor
+
+
+def test_previews_follow_who_may_change_the_post(client, author, editor, make_post):
+    own = make_post(status=Post.Status.DRAFT, author=author, slug="own-draft")
+    theirs = make_post(status=Post.Status.DRAFT, author=editor, slug="their-draft")
+    client.force_login(author)
+    assert client.get(own.get_absolute_url()).status_code == 200
+    assert client.get(theirs.get_absolute_url()).status_code == 404
+    client.force_login(editor)
+    assert client.get(own.get_absolute_url()).status_code == 200
+    assert client.get(theirs.get_absolute_url()).status_code == 200
