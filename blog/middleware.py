@@ -5,6 +5,29 @@ from django.http.request import split_domain_port
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
+def permissions_policy_header(policy):
+    """`{"camera": [], "fullscreen": ["self"]}` -> `camera=(), fullscreen=(self)`."""
+    return ", ".join(f"{feature}=({' '.join(allowed)})" for feature, allowed in policy.items())
+
+
+class PermissionsPolicyMiddleware:
+    """Puts settings.PERMISSIONS_POLICY on every response, as a header Django has no setting for.
+
+    It is first in MIDDLEWARE so that what the layers inside answer on their own (static files
+    from WhiteNoise, redirects, error pages) carries it too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = permissions_policy_header(getattr(settings, "PERMISSIONS_POLICY", {}))
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
 class HttpsRedirectMiddleware:
     """Sends plain-HTTP requests to HTTPS, except those addressed to this machine itself.
 

@@ -44,11 +44,14 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # the public proxy and are not sent to an HTTPS port that gunicorn does not listen on.
 BLOG_HTTPS_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # WhiteNoise serves collectstatic's output with far-future headers for the hashed names.
+# Placed by name around SecurityMiddleware, so middleware added to base.py keeps its place.
+_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")  # noqa: F405
 MIDDLEWARE = [
+    *MIDDLEWARE[:_security],  # noqa: F405
     "blog.middleware.HttpsRedirectMiddleware",
-    MIDDLEWARE[0],  # noqa: F405  (SecurityMiddleware)
+    MIDDLEWARE[_security],  # noqa: F405
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    *MIDDLEWARE[1:],  # noqa: F405
+    *MIDDLEWARE[_security + 1 :],  # noqa: F405
 ]
 # W008 asks for SECURE_SSL_REDIRECT: the middleware above redirects instead. W021 asks for
 # HSTS preload, a commitment that is hard to undo: a deployment opts in by itself.
