@@ -12,7 +12,7 @@ from django.views.static import serve
 from blog.sitemaps import sitemaps
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    re_path(rf"^{re.escape(settings.BLOG['ADMIN_PATH'])}", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path(
         "robots.txt",

@@ -4,12 +4,24 @@ environment (see the README's configuration table)."""
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = BASE_DIR / "data"
 
 env = environ.Env()
+
+
+def _admin_path(value):
+    """`/secret-desk` -> `secret-desk/`; the admin cannot share the root with the blog."""
+    value = value.strip().strip("/")
+    if not value:
+        raise ImproperlyConfigured(
+            "BLOG_ADMIN_PATH is empty: set it to a path such as admin/ (the blog owns /)."
+        )
+    return value + "/"
+
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
@@ -174,6 +186,8 @@ BLOG = {
     # The largest article body accepted (UTF-8 bytes of Markdown), by the editor and the
     # importer alike, checked before anything is rendered.
     "MAX_ARTICLE_BYTES": env.int("BLOG_MAX_ARTICLE_BYTES", default=1024 * 1024),
+    # Where the admin lives (site_config/urls.py); everything else finds it by reverse().
+    "ADMIN_PATH": _admin_path(env.str("BLOG_ADMIN_PATH", default="admin/")),
 }
 
 LOGGING = {

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from blog import publishing
@@ -79,7 +80,7 @@ class Command(BaseCommand):
         user.save(update_fields=["first_name"])
         self.stdout.write(
             self.style.WARNING(
-                "\nAdmin login for /admin/ (shown only this once):\n"
+                f"\nAdmin login for {reverse('admin:index')} (shown only this once):\n"
                 f"  user: {DEMO_AUTHOR}\n  password: {password}\n"
                 "  Lost it? DJANGO_DEBUG=1 .venv/bin/python manage.py "
                 f"changepassword {DEMO_AUTHOR}\n"
