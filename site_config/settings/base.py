@@ -1,6 +1,7 @@
 """Settings shared by every environment. Values that differ between machines come from the
 environment (see the README's configuration table)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "taggit",
+    "axes",
     "blog",
 ]
 
@@ -49,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as axes asks: it turns a login it refused into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Everything is served from our own origin: no inline script or style, no CDN. Images in
@@ -152,6 +156,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Login throttling (django-axes, with blog.login). Its backend comes first, so a refused
+# login is turned away before ModelBackend spends a password hash on it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures are kept in the database, not the cache: every worker sees the same count (a
+# local-memory cache is one per process) and a cache that fails open would forget them.
+AXES_HANDLER = "blog.login.LoginAttemptHandler"
+AXES_FAILURE_LIMIT = env.int("BLOG_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("BLOG_LOGIN_COOLOFF_MINUTES", default=15))
+# Locked when either count reaches the limit. Per address: one client cannot try one
+# password on every account. Per account: many addresses (a botnet, or one attacker whose
+# address changes) cannot share out the guesses on one account. The price of the second is
+# that someone guessing can keep an account locked; the owner gets in again after the
+# cool-off, or at once by `manage.py axes_reset_username` (README).
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "blog.login.client_address"
+AXES_LOCKOUT_CALLABLE = "blog.login.lockout_response"
+
 LANGUAGE_CODE = env.str("BLOG_LANGUAGE", default="zh-hans")
 TIME_ZONE = env.str("BLOG_TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
@@ -186,6 +211,9 @@ BLOG = {
     # The largest article body accepted (UTF-8 bytes of Markdown), by the editor and the
     # importer alike, checked before anything is rendered.
     "MAX_ARTICLE_BYTES": env.int("BLOG_MAX_ARTICLE_BYTES", default=1024 * 1024),
+    # How many proxies of our own are in front and append to X-Forwarded-For. 0: the client's
+    # address is the connection's (REMOTE_ADDR) and the header is ignored (blog.login).
+    "TRUSTED_PROXIES": env.int("BLOG_TRUSTED_PROXIES", default=0),
     # Where the admin lives (site_config/urls.py); everything else finds it by reverse().
     "ADMIN_PATH": _admin_path(env.str("BLOG_ADMIN_PATH", default="admin/")),
 }
