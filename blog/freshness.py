@@ -15,6 +15,7 @@ size, language, time zone, the code itself) are part of the token, so a restart 
 values or other code never serves what the old ones built.
 """
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Max
+from django.http.request import split_domain_port
 from django.utils import timezone
 
 from .models import ContentGeneration, Post
@@ -169,3 +171,37 @@ def next_publication(now=None):
     """When the next scheduled post goes live (None when none is scheduled)."""
     now = now or timezone.now()
     return schedule(generation(), now).next_publication(now)
+
+
+def cache_origin(request):
+    """The scheme and host that what is built for `request` is kept under, or None when it
+    must not be kept at all (issue 10, finding 13: 200 ports of one host made 200 feeds).
+
+    The host is the one ALLOWED_HOSTS admitted (a refused one never gets here: get_host
+    answers 400), lowercased, without its port unless that is the port the request came in
+    on (runserver's localhost:8000): any other port is one an attacker made up, and links
+    built with it would be wrong anyway. A host admitted only by a pattern ("*",
+    ".example.com" for its subdomains) is one of unboundedly many: never a key."""
+    domain, port = split_domain_port(request.get_host())
+    if domain not in _named_hosts():
+        return None
+    host = f"{domain}:{port}" if port and port == request.get_port() else domain
+    return f"{request.scheme}://{host}"
+
+
+def _named_hosts():
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]  # as HttpRequest.get_host
+    # ".example.com" names example.com itself, and patterns for its subdomains.
+    return {entry.lower().removeprefix(".") for entry in allowed if entry != "*"}
+
+
+def addressed_to(request, origin):
+    """A copy of `request` whose host is the one of `origin` (from cache_origin), so that
+    what is built for it and kept under that origin has no other host in its links."""
+    clone = copy.copy(request)
+    clone.META = {**request.META, "HTTP_HOST": origin.split("://", 1)[1]}
+    clone.META.pop("HTTP_X_FORWARDED_HOST", None)
+    clone.__dict__.pop("_current_scheme_host", None)  # build_absolute_uri's cached origin
+    return clone

@@ -19,9 +19,12 @@ def new_epoch():
     return secrets.token_hex(8)
 
 
-def unique_slug(model, text, *, exclude_pk=None, max_length=200):
-    """A unicode slug for `text` that no other row of `model` has yet."""
-    base = slugify(text, allow_unicode=True)[:max_length].strip("-") or "post"
+def unique_slug(model, text, *, exclude_pk=None, max_length=200, fallback="post"):
+    """A unicode slug for `text` that no other row of `model` has yet, made of `fallback`
+    when `text` has no letter or digit; "" when that is empty too (see fallback_slug)."""
+    base = slugify(text, allow_unicode=True)[:max_length].strip("-") or fallback
+    if not base:
+        return ""
     slug, n = base, 2
     others = model._default_manager.all()
     if exclude_pk is not None:
@@ -31,6 +34,14 @@ def unique_slug(model, text, *, exclude_pk=None, max_length=200):
         slug = base[: max_length - len(suffix)] + suffix
         n += 1
     return slug
+
+
+def fallback_slug(row, prefix):
+    """The address of a saved category or tag whose name has no letter or digit (🔥, !!!):
+    <prefix>-<id>, unique. An empty slug made every page that links to it fail (issue 10)."""
+    model = type(row)
+    max_length = model._meta.get_field("slug").max_length
+    return unique_slug(model, f"{prefix}-{row.pk}", exclude_pk=row.pk, max_length=max_length)
 
 
 class Category(models.Model):
@@ -58,8 +69,13 @@ class Category(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = unique_slug(Category, self.name, exclude_pk=self.pk, max_length=100)
+            self.slug = unique_slug(
+                Category, self.name, exclude_pk=self.pk, max_length=100, fallback=""
+            )
         super().save(*args, **kwargs)
+        if not self.slug:  # a name without a letter or digit: the address comes from the id
+            self.slug = fallback_slug(self, "category")
+            super().save(update_fields=["slug"])
 
     def get_absolute_url(self):
         return reverse("blog:category", kwargs={"slug": self.slug})

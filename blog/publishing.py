@@ -14,13 +14,16 @@ The rules that used to be repeated by each caller live here once:
   search entry is written (entries carry labels by id).
 """
 
+import re
+
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
 from .changes import posts_tagged, record, writing
-from .models import Category, Post, unique_slug
+from .models import Category, Post, fallback_slug, unique_slug
 
 # What an author changes when editing a post; a change to any of them is an edit.
 EDITED_FIELDS = ("title", "slug", "body", "summary", "category_id", "author_id")
@@ -89,6 +92,8 @@ def save_post(post, *, tags=None, time_chosen=None, edited_at=None):
                 post.save(update_fields=[f.removesuffix("_id") for f in changed])
         if tags_changed:
             post.tags.set(list(tags))
+            if any(_gives_no_slug(name) for name in tags):
+                _address_nameless_tags(Tag.objects.filter(pk__in=_tag_ids([post.pk])))
             # A prefetched list would be stale now.
             getattr(post, "_prefetched_objects_cache", {}).pop("tags", None)
         new_tags = set(old_tags.values()) | (_tag_ids([post.pk]) if tags_changed else set())
@@ -234,8 +239,11 @@ def ensure_category(name, slug=""):
         category = Category.objects.filter(name__iexact=name).first()
         if category:
             return category, False
-        if not slug or Category.objects.filter(slug=slug).exists():
-            slug = unique_slug(Category, name, max_length=100)
+        # A slug given with the name (an imported file's) is a wish: made a slug, and left
+        # out when taken, so the category's save makes one from the name (or its id).
+        slug = slugify(slug, allow_unicode=True)[:100].strip("-")
+        if slug and Category.objects.filter(slug=slug).exists():
+            slug = ""
         return save_category(Category(name=name, slug=slug)), True
 
 
@@ -256,8 +264,28 @@ def save_tag(tag):
     """Creates or edits a tag. A new name is not an edit of the posts that carry it."""
     with writing():
         tag.save()
+        _address_nameless_tags([tag])
         record(tags={tag.pk})  # as a category's: its posts carry it by id
     return tag
+
+
+# What taggit's Tag.save makes of a name without a letter or digit: "", then "_1", "_2"…
+TAGGIT_EMPTY_SLUG_RE = re.compile(r"_[0-9]+")
+
+
+def _gives_no_slug(name):
+    return not Tag().slugify(name)  # taggit's own rule, whatever its settings
+
+
+def _address_nameless_tags(tags):
+    """A tag whose name gives no slug (🔥, !!!) is called tag-<id>, as a category is
+    (models.fallback_slug): taggit leaves its slug empty, and an address /tag// breaks every
+    page that links to it (issue 10, finding 5)."""
+    for tag in tags:
+        made_of_nothing = TAGGIT_EMPTY_SLUG_RE.fullmatch(tag.slug) and _gives_no_slug(tag.name)
+        if not tag.slug or made_of_nothing:
+            tag.slug = fallback_slug(tag, "tag")
+            Tag.objects.filter(pk=tag.pk).update(slug=tag.slug)
 
 
 def delete_tags(tags):

@@ -1,39 +1,40 @@
 from django.urls import path, register_converter
 
 from . import views
-from .converters import UnicodeSlugConverter
+from .converters import MonthConverter, UnicodeSlugConverter, YearConverter
 from .feeds import views as feeds
 from .feeds.views import cached_feed
+from .readonly import read_only
 
 register_converter(UnicodeSlugConverter, "uslug")
+register_converter(YearConverter, "year")
+register_converter(MonthConverter, "month")
 
 app_name = "blog"
 
+
+def public(route, view, name):
+    """Every address here is public and read-only: GET and HEAD, 405 for anything else."""
+    return path(route, read_only(view), name=name)
+
+
 urlpatterns = [
-    path("", views.PostListView.as_view(), name="index"),
-    path("posts/<uslug:slug>/", views.PostDetailView.as_view(), name="post"),
-    path("category/<uslug:slug>/", views.CategoryView.as_view(), name="category"),
-    path("tag/<uslug:slug>/", views.TagView.as_view(), name="tag"),
-    path("archive/", views.ArchiveIndexView.as_view(), name="archive"),
-    path("search/", views.SearchView.as_view(), name="search"),
-    path("archive/<int:year>/<int:month>/", views.MonthView.as_view(), name="archive_month"),
-    path("feed/", cached_feed(feeds.SiteRss()), name="feed_rss"),
-    path("feed/atom/", cached_feed(feeds.SiteAtom()), name="feed_atom"),
-    path("feed/json/", cached_feed(feeds.json_feed), name="feed_json"),
-    path(
-        "category/<uslug:slug>/feed/",
-        cached_feed(feeds.CategoryRss()),
-        name="category_feed_rss",
-    ),
-    path(
+    public("", views.PostListView.as_view(), "index"),
+    public("posts/<uslug:slug>/", views.PostDetailView.as_view(), "post"),
+    public("category/<uslug:slug>/", views.CategoryView.as_view(), "category"),
+    public("tag/<uslug:slug>/", views.TagView.as_view(), "tag"),
+    public("archive/", views.ArchiveIndexView.as_view(), "archive"),
+    public("search/", views.SearchView.as_view(), "search"),
+    public("archive/<year:year>/<month:month>/", views.MonthView.as_view(), "archive_month"),
+    public("feed/", cached_feed(feeds.SiteRss()), "feed_rss"),
+    public("feed/atom/", cached_feed(feeds.SiteAtom()), "feed_atom"),
+    public("feed/json/", cached_feed(feeds.json_feed), "feed_json"),
+    public("category/<uslug:slug>/feed/", cached_feed(feeds.CategoryRss()), "category_feed_rss"),
+    public(
         "category/<uslug:slug>/feed/atom/",
         cached_feed(feeds.CategoryAtom()),
-        name="category_feed_atom",
+        "category_feed_atom",
     ),
-    path("tag/<uslug:slug>/feed/", cached_feed(feeds.TagRss()), name="tag_feed_rss"),
-    path(
-        "tag/<uslug:slug>/feed/atom/",
-        cached_feed(feeds.TagAtom()),
-        name="tag_feed_atom",
-    ),
+    public("tag/<uslug:slug>/feed/", cached_feed(feeds.TagRss()), "tag_feed_rss"),
+    public("tag/<uslug:slug>/feed/atom/", cached_feed(feeds.TagAtom()), "tag_feed_atom"),
 ]

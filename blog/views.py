@@ -1,5 +1,5 @@
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from django.conf import settings
@@ -158,23 +158,22 @@ class SearchView(PostListMixin, ListView):
 
 
 class MonthView(PostListMixin, ListView):
+    # As Django's MonthArchiveView with allow_empty=False: a month without posts is 404.
+    allow_empty = False
+
     def get_queryset(self):
-        year, month = self.kwargs["year"], self.kwargs["month"]
+        year, month = self.kwargs["year"], self.kwargs["month"]  # four digits, 1-12 (urls)
+        tz = timezone.get_current_timezone()
         try:
             start = datetime(year, month, 1)
             end = datetime(year + month // 12, month % 12 + 1, 1)
-        except ValueError as exc:
+            # The bounds in UTC, as the database compares them: January of year 1 east of
+            # Greenwich, or December 9999 west of it, would fall outside the calendar.
+            since, until = (timezone.make_aware(t, tz).astimezone(UTC) for t in (start, end))
+        except (ValueError, OverflowError) as exc:
             raise Http404("No such month.") from exc
         self.month_start = start
-        tz = timezone.get_current_timezone()
-        return (
-            super()
-            .get_queryset()
-            .filter(
-                published_at__gte=timezone.make_aware(start, tz),
-                published_at__lt=timezone.make_aware(end, tz),
-            )
-        )
+        return super().get_queryset().filter(published_at__gte=since, published_at__lt=until)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

@@ -7,20 +7,25 @@ from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
-from django.views.static import serve
 
+from blog.media import serve_media
+from blog.readonly import read_only
 from blog.sitemaps import sitemaps
 
 urlpatterns = [
     re_path(rf"^{re.escape(settings.BLOG['ADMIN_PATH'])}", admin.site.urls),
-    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    # Public and read-only, as every address of blog.urls: GET and HEAD, 405 otherwise.
+    path("sitemap.xml", read_only(sitemap), {"sitemaps": sitemaps}, name="sitemap"),
     path(
         "robots.txt",
-        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
+        read_only(TemplateView.as_view(template_name="robots.txt", content_type="text/plain")),
         name="robots",
     ),
     # Browsers ask for /favicon.ico on pages without an icon link (the admin's).
-    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("favicon.svg"))),
+    path(
+        "favicon.ico",
+        read_only(lambda request: HttpResponsePermanentRedirect(static("favicon.svg"))),
+    ),
     path("", include("blog.urls")),
 ]
 
@@ -31,6 +36,6 @@ if settings.BLOG["SERVE_MEDIA"]:
         0,
         re_path(
             rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$",
-            lambda request, path: serve(request, path, document_root=settings.MEDIA_ROOT),
+            serve_media,
         ),
     )

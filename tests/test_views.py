@@ -1,11 +1,13 @@
+import importlib
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
+from taggit.models import Tag
 
-from blog.models import Post
+from blog.models import Category, Post
 
 PUBLIC_PAGES = ["/", "/archive/", "/category/deep-learning/", "/feed/", "/feed/atom/"]
 
@@ -205,7 +207,7 @@ def test_list_pages_run_the_same_queries_for_1_or_1000_posts(
     with django_assert_num_queries(6):  # + the tag itself, + whether it has posts
         assert client.get("/tag/pytorch/").status_code == 200
     now = timezone.localtime()
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):  # + whether the month has posts (else 404)
         assert client.get(f"/archive/{now.year}/{now.month}/").status_code == 200
     # the site's schedule (2; the generation is cached by the write), months with counts,
     # navigation; then freshness and months come from the cache
@@ -263,3 +265,121 @@ def test_staff_without_the_right_to_change_posts_cannot_preview(
     client.force_login(user)
     assert client.get(visibility_grid[cell].get_absolute_url()).status_code == 404
     assert client.get(visibility_grid["published_past"].get_absolute_url()).status_code == 200
+
+
+# --- Addresses (issue 10, findings 5, 10 and 11) ----------------------------------------------
+
+
+@pytest.fixture
+def nameless_labels(make_post):
+    """A published post whose category and tags have names without a letter or digit, made
+    the ways the blog makes them: a post's tags, the importer's category, a new category."""
+    from blog import publishing
+
+    shouting, _created = publishing.ensure_category("!!!", "?!")
+    quiet = publishing.save_category(Category(name="……"))
+    post = make_post(
+        slug="on-fire",
+        category=shouting,
+        tags=["🔥", "!!!", "PyTorch"],
+        published_at=datetime(2026, 1, 15, 12, tzinfo=UTC),
+    )
+    return post, shouting, quiet
+
+
+def test_labels_without_letters_get_addresses_from_their_ids(nameless_labels):
+    post, shouting, quiet = nameless_labels
+    assert shouting.slug == f"category-{shouting.pk}" and quiet.slug == f"category-{quiet.pk}"
+    slugs = {tag.name: tag.slug for tag in post.tags.all()}
+    ids = {tag.name: tag.pk for tag in post.tags.all()}
+    assert slugs == {"🔥": f"tag-{ids['🔥']}", "!!!": f"tag-{ids['!!!']}", "PyTorch": "pytorch"}
+
+
+def test_pages_linking_to_labels_without_letters_answer(client, nameless_labels):
+    post, shouting, _quiet = nameless_labels
+    fire = post.tags.get(name="🔥")
+    pages = [
+        "/",
+        "/sitemap.xml",
+        post.get_absolute_url(),
+        shouting.get_absolute_url(),
+        f"/tag/{fire.slug}/",
+        "/archive/",
+        "/archive/2026/1/",
+        "/search/?q=PyTorch",
+        "/feed/",
+        "/feed/atom/",
+        "/feed/json/",
+        f"/category/{shouting.slug}/feed/",
+        f"/tag/{fire.slug}/feed/atom/",
+    ]
+    for url in pages:
+        assert client.get(url).status_code == 200, url
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert f'href="/tag/{fire.slug}/"' in html and f'href="/category/{shouting.slug}/"' in html
+
+
+def test_a_second_label_without_letters_gets_its_own_address(make_post):
+    from blog import publishing
+
+    first = make_post(tags=["🔥"]).tags.get()
+    second = make_post(tags=["💧"]).tags.get()
+    again = publishing.save_tag(Tag(name="⭐"))
+    assert [first.slug, second.slug, again.slug] == [
+        f"tag-{first.pk}",
+        f"tag-{second.pk}",
+        f"tag-{again.pk}",
+    ]
+
+
+def test_existing_rows_without_addresses_get_them_from_the_migration(db, category, make_post):
+    from django.apps import apps
+
+    migration = importlib.import_module("blog.migrations.0006_nonempty_slugs")
+    # Rows as the blog could leave them before: written here around the write path.
+    empty_tag = Tag.objects.create(name="🔥", slug="")
+    odd_category = Category.objects.create(name="!!!", slug="!!!")
+    post = make_post(slug="kept")
+    Post.objects.filter(pk=post.pk).update(slug="")
+    Category.objects.create(name="taken", slug=f"category-{odd_category.pk}")
+    migration.give_addresses(apps, None)
+    assert Tag.objects.get(pk=empty_tag.pk).slug == f"tag-{empty_tag.pk}"
+    assert Category.objects.get(pk=odd_category.pk).slug == f"category-{odd_category.pk}-2"
+    assert Post.objects.get(pk=post.pk).slug == f"post-{post.pk}"
+    assert Category.objects.get(pk=category.pk).slug == "deep-learning"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/archive/2147483648/1/",
+        "/archive/99999999999999999999/1/",
+        "/archive/2026/99999999999999999999/",
+        "/archive/1/1/",
+        "/archive/0001/1/",
+        "/archive/9999/12/",
+        "/archive/2026/0/",
+        "/archive/2026/01/",
+    ],
+)
+def test_archive_addresses_outside_the_calendar_are_404(client, make_post, url):
+    make_post()
+    client.raise_request_exception = False
+    assert client.get(url).status_code == 404
+
+
+def test_months_without_published_posts_are_404(client, make_post):
+    tz = timezone.get_current_timezone()
+    make_post(published_at=datetime(2026, 1, 5, tzinfo=tz))
+    make_post(status=Post.Status.DRAFT, published_at=datetime(2026, 2, 5, tzinfo=tz))
+    assert client.get("/archive/2026/1/").status_code == 200
+    assert client.get("/archive/2026/2/").status_code == 404  # a draft only
+    assert client.get("/archive/2025/12/").status_code == 404
+    assert client.get("/archive/1000/1/").status_code == 404
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "TRACE", "POST", "PUT", "PATCH", "DELETE"])
+def test_an_article_answers_other_methods_with_405(client, make_post, method):
+    client.raise_request_exception = False
+    response = client.generic(method, make_post().get_absolute_url())
+    assert response.status_code == 405 and response["Allow"] == "GET, HEAD"

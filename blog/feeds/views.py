@@ -61,9 +61,9 @@ def subject(kind, slug):
 
 
 def _changed_at(address, etag):
-    """When the feed at `address` first had these bytes: remembered beside its last ETag
-    (and, without a shared cache, by each worker for itself: each remembers a moment no
-    earlier than the change, which is all the rule below needs)."""
+    """When the feed at `address` (a digest of it) first had these bytes: remembered beside
+    its last ETag (and, without a shared cache, by each worker for itself: each remembers a
+    moment no earlier than the change, which is all the rule below needs)."""
     key = f"feed-version:{address}"
     known = cache.get(key)
     if known and known["etag"] == etag:
@@ -102,12 +102,20 @@ def not_modified(request, etag, since):
 
 def cached_feed(view):
     """Serves a feed view from the shared cache under the site's freshness, with ETag and
-    Last-Modified, answering conditional requests with 304."""
+    Last-Modified, answering conditional requests with 304. It is kept per origin
+    (freshness.cache_origin: never per port, never for a host only a pattern admits) and
+    built for that origin alone, so no made-up host or port reaches another reader."""
 
     def serve(request, *args, **kwargs):
-        address = f"{request.scheme}://{request.get_host()}{request.path}"
-        key = f"feed:{address}:{freshness.current()}"
-        stored = cache.get(key)
+        origin = freshness.cache_origin(request)
+        if origin is not None:
+            request = freshness.addressed_to(request, origin)
+            # A digest: an address may be as long as a request line, a cache key may not.
+            address = hashlib.sha256(f"{origin}{request.path}".encode()).hexdigest()[:32]
+            key = f"feed:{address}:{freshness.current()}"
+            stored = cache.get(key)
+        else:  # built for this host, never kept
+            address = key = stored = None
         if stored is None:
             built = view(request, *args, **kwargs)
             if built.status_code != 200:
@@ -117,9 +125,10 @@ def cached_feed(view):
                 "body": built.content,
                 "type": built["Content-Type"],
                 "etag": etag,
-                "since": _changed_at(address, etag),
+                "since": _changed_at(address, etag) if address else timezone.now(),
             }
-            cache.set(key, stored, FEED_CACHE_SECONDS)
+            if key:
+                cache.set(key, stored, FEED_CACHE_SECONDS)
         if not_modified(request, stored["etag"], stored["since"]):
             response = HttpResponseNotModified()
         else:
