@@ -34,7 +34,8 @@ class HttpsRedirectMiddleware:
     A request to 127.0.0.1 or localhost never passed the public proxy: it is a health check
     or someone on the box, and gunicorn has no HTTPS port to send it to. For the same
     reason its cookies drop the Secure flag, as browsers already treat loopback as secure;
-    without that, an admin login over http://127.0.0.1 could never keep its session.
+    without that, an admin login over http://127.0.0.1 could never keep its session. That
+    holds with the redirect switched off too (DJANGO_SECURE_SSL_REDIRECT=0).
     """
 
     def __init__(self, get_response):
@@ -42,11 +43,11 @@ class HttpsRedirectMiddleware:
 
     def __call__(self, request):
         local = False
-        if getattr(settings, "BLOG_HTTPS_REDIRECT", False) and not request.is_secure():
+        if not request.is_secure():
             host = request.get_host()
             domain, _port = split_domain_port(host)
             local = domain.strip("[]") in LOOPBACK_HOSTS
-            if not local:
+            if not local and getattr(settings, "BLOG_HTTPS_REDIRECT", False):
                 return HttpResponsePermanentRedirect(f"https://{host}{request.get_full_path()}")
         response = self.get_response(request)
         if local:

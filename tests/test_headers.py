@@ -128,3 +128,109 @@ def test_production_static_files_and_redirects_deny_powerful_features():
     for status, policy in answers.values():
         for feature in DENIED:
             assert f"{feature}=()" in policy, (status, policy)
+
+
+def check_deploy(**env):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    environment.update(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="Zq8-vN2_pL5xR7tW0yB3mK6cF9hJ1dS4gA8eU2iO5wQ7zX0-test-only-Hy4",
+        DJANGO_ALLOWED_HOSTS="blog.example",
+        **env,
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "silenced"),
+    [
+        # The redirect is blog.middleware's (W008); preload is the domain owner's call (W021).
+        ({}, 2),
+        ({"DJANGO_HSTS_PRELOAD": "1"}, 1),
+    ],
+)
+def test_production_passes_the_deployment_checks_silencing_only_what_is_met(env, silenced):
+    status, output = check_deploy(**env)
+    assert status == 0, output
+    assert f"identified no issues ({silenced} silenced)" in output
+
+
+def test_without_the_https_redirect_the_deployment_check_warns_again():
+    status, output = check_deploy(DJANGO_SECURE_SSL_REDIRECT="0", DJANGO_HSTS_PRELOAD="1")
+    assert status != 0
+    assert "security.W008" in output
+
+
+def test_cookies_to_the_machine_itself_over_http_are_kept_with_the_redirect_off(rf):
+    from blog.middleware import HttpsRedirectMiddleware
+
+    def view(request):
+        response = HttpResponse("ok")
+        response.set_cookie("sessionid", "x", secure=True)
+        response.set_cookie("csrftoken", "y", secure=True)
+        return response
+
+    with override_settings(BLOG_HTTPS_REDIRECT=False, ALLOWED_HOSTS=["*"]):
+        response = HttpsRedirectMiddleware(view)(
+            rf.get("/admin/login/", HTTP_HOST="127.0.0.1:8000")
+        )
+        public = HttpsRedirectMiddleware(view)(rf.get("/", HTTP_HOST="blog.example"))
+    assert response.cookies["sessionid"]["secure"] == ""
+    assert response.cookies["csrftoken"]["secure"] == ""
+    assert public.cookies["sessionid"]["secure"] is True
+
+
+@pytest.fixture
+def collected(tmp_path):
+    """A STATIC_ROOT as collectstatic leaves it: originals, hashed copies, the manifest."""
+    for name in ["css/site.css", "css/site.0123456789ab.css", "admin/js/jquery.init.js"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("/* */")
+    manifest = {
+        "version": "1.1",
+        "hash": "x",
+        "paths": {
+            "css/site.css": "css/site.0123456789ab.css",
+            "admin/js/jquery.init.js": "admin/js/jquery.init.0123456789ab.js",
+        },
+    }
+    (tmp_path / "staticfiles.json").write_text(json.dumps(manifest))
+    return tmp_path
+
+
+def storage_errors(location, names, caplog):
+    from blog.storage import StaticStorage
+
+    storage = StaticStorage(location=location)
+    caplog.clear()
+    with caplog.at_level("ERROR", logger="blog.storage"):
+        urls = [storage.url(name) for name in names]
+    return urls, [record.getMessage() for record in caplog.records]
+
+
+def test_whitenoise_probes_for_unhashed_names_log_no_error(collected, caplog):
+    # What WhiteNoise asks at start for admin/js/jquery.init.js: no such file, rightly.
+    urls, errors = storage_errors(collected, ["css/site.css", "admin/js/jquery.js"], caplog)
+    assert urls[0].endswith("css/site.0123456789ab.css")
+    assert errors == []
+
+
+def test_a_collected_file_the_manifest_lacks_is_reported(collected, caplog):
+    (collected / "css/new.css").write_text("/* added since collectstatic */")
+    urls, errors = storage_errors(collected, ["css/new.css"], caplog)
+    assert urls == ["/static/css/new.css"]
+    assert len(errors) == 1 and "collectstatic" in errors[0]
+
+
+def test_a_missing_manifest_is_reported(tmp_path, caplog):
+    urls, errors = storage_errors(tmp_path, ["css/site.css"], caplog)
+    assert urls == ["/static/css/site.css"]
+    assert len(errors) == 1 and "collectstatic" in errors[0]

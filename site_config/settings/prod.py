@@ -53,12 +53,19 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     *MIDDLEWARE[_security + 1 :],  # noqa: F405
 ]
-# W008 asks for SECURE_SSL_REDIRECT: the middleware above redirects instead. W021 asks for
-# HSTS preload, a commitment that is hard to undo: a deployment opts in by itself.
-SILENCED_SYSTEM_CHECKS = ["security.W021"] + (["security.W008"] if BLOG_HTTPS_REDIRECT else [])
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = False
+# Asking browsers to build HTTPS-only into themselves, for the whole domain and every
+# subdomain, takes months to undo once anyone submits the domain: the domain's owner decides.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+# Only checks whose concern is met another way, and only while it is. W008 asks for Django's
+# SECURE_SSL_REDIRECT, which cannot exempt the machine's own address: blog.middleware
+# redirects instead, so with DJANGO_SECURE_SSL_REDIRECT=0 the warning is back. W021 asks for
+# HSTS preload, left to DJANGO_HSTS_PRELOAD (above); once it is on, nothing is silenced.
+SILENCED_SYSTEM_CHECKS = [
+    *(["security.W008"] if BLOG_HTTPS_REDIRECT else []),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
