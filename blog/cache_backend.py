@@ -4,12 +4,14 @@ database instead of answering 500."""
 
 import logging
 import re
-import threading
-import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
+
+from . import circuit
 
 logger = logging.getLogger("blog.cache")
 
@@ -24,61 +26,38 @@ class FailOpenRedisCache(RedisCache):
     handle that (typically by add or set, which are then dropped), whereas an invented
     count would be silently wrong.
 
-    After a failure Redis is left alone for OPTIONS["RETRY_SECONDS"] (default 5), so a
-    dead or hanging Redis costs one caller a timeout per interval rather than every
-    request; the first call after the interval tries again, so the cache comes back by
-    itself. One warning is logged per outage and one INFO line when Redis answers again.
+    After a failure Redis is left alone for OPTIONS["RETRY_SECONDS"] (default 5; the rule
+    is blog.circuit's, shared by the threads of a process), so a dead or hanging Redis costs
+    one caller a timeout per interval rather than every cache call of every request.
+    redis-py's own retries are turned off (unless OPTIONS give a `retry`): a retry after a
+    timeout only doubles the wait.
     get_or_set, decr, incr_version and the async methods go through the methods below.
     """
 
     def __init__(self, server, params):
         options = dict(params.get("OPTIONS", {}))
         # Ours, not redis-py's: the pool would reject an unknown keyword.
-        self.retry_seconds = float(options.pop("RETRY_SECONDS", 5))
+        retry_seconds = float(options.pop("RETRY_SECONDS", 5))
+        options.setdefault("retry", Retry(NoBackoff(), 0))
         super().__init__(server, {**params, "OPTIONS": options})
         # A password in the URL must not end up in the logs.
         self._location = ",".join(re.sub(r"//[^/@]*@", "//", s) for s in self._servers)
-        self._lock = threading.Lock()
-        self._retry_at = None  # monotonic time of the next try while Redis is down
-
-    def _skip(self):
-        if self._retry_at is None:
-            return False
-        with self._lock:
-            if self._retry_at is None:
-                return False
-            now = time.monotonic()
-            if now < self._retry_at:
-                return True
-            # This caller probes; the others keep missing until it has an answer, so a
-            # hanging Redis costs one timeout per interval, not one per thread.
-            self._retry_at = now + self.retry_seconds
-            return False
+        self.circuit = circuit.shared(
+            ("cache", self._location, retry_seconds),
+            f"Cache {self._location}",
+            retry_seconds,
+            logger,
+        )
 
     def _guarded(self, miss, operation, *args):
-        if self._skip():
+        if self.circuit.skip():
             return miss
         try:
             result = operation(*args)
         except RedisError as error:
-            with self._lock:
-                first = self._retry_at is None
-                self._retry_at = time.monotonic() + self.retry_seconds
-            if first:
-                logger.warning(
-                    "Cache %s unavailable, serving without it (retrying every %gs): %s: %s",
-                    self._location,
-                    self.retry_seconds,
-                    type(error).__name__,
-                    error,
-                )
+            self.circuit.failed(f"{type(error).__name__}: {error}")
             return miss
-        if self._retry_at is not None:
-            with self._lock:
-                back = self._retry_at is not None
-                self._retry_at = None
-            if back:
-                logger.info("Cache %s is back", self._location)
+        self.circuit.succeeded()
         return result
 
     def get(self, key, default=None, version=None):

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "blog.middleware.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that may query the database, so a failure there is a 503 too.
+    "blog.outage.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -119,9 +121,30 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'blog.sqlite3'}")
 }
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# A database that is down or hung costs a request seconds, not a worker: bounded connects
+# and statements, and on PostgreSQL a client-side deadline for a server that stops answering
+# altogether (blog/postgresql/); the request then gets the 503 page (blog.outage).
+_database = DATABASES["default"]
+_database_options = _database.setdefault("OPTIONS", {})
+if _database["ENGINE"].endswith("sqlite3"):
+    Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # How long a write waits for another connection's lock before "database is locked".
+    _database_options.setdefault("timeout", env.float("DATABASE_BUSY_TIMEOUT", default=5))
+elif _database["ENGINE"] == "django.db.backends.postgresql":
+    _database["ENGINE"] = "blog.postgresql"
+    _statement_timeout = env.float("DATABASE_STATEMENT_TIMEOUT", default=10)
+    _database_options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
+    _database_options["options"] = " ".join(
+        [f"-c statement_timeout={int(_statement_timeout * 1000)}"]
+        + [_database_options.get("options", "")]
+    ).strip()
+    # A call that outlives the server's own statement timeout by this much has no server
+    # behind it any more (0: no timeout, no deadline).
+    _database_options.setdefault("client_timeout", _statement_timeout and _statement_timeout + 2)
+_database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# A reused connection is checked once per request, so one the server dropped (a restart, an
+# idle timeout) is replaced instead of failing the request.
+_database["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if env.str("REDIS_URL", default=""):
