@@ -560,3 +560,49 @@ def test_a_tag_only_drafts_carry_has_no_feed(client, make_post, url):
     make_post(status=Post.Status.DRAFT, tags=["drafts-only"])
     response = fetch(client, url)
     assert response.status_code == 404 and "drafts-only" not in response.content.decode()
+
+
+# --- Cache keys and hosts (issue 10, finding 13) ----------------------------------------------
+
+
+def feed_keys(redis_cache):
+    return redis_cache._cache.get_client().keys("blog-test:1:feed:*")
+
+
+def test_ports_of_one_host_share_one_cached_feed(client, make_post, redis_cache, settings):
+    make_post(title="端口")
+    settings.ALLOWED_HOSTS = ["example"]
+    for port in range(1000, 1200):
+        response = client.get("/feed/", HTTP_HOST=f"example:{port}")
+        assert response.status_code == 200
+    assert len(feed_keys(redis_cache)) == 1
+    links = response.content.decode()
+    # Built for the host alone: no made-up port reaches the next reader.
+    assert "http://example/posts/" in links and "example:1" not in links
+
+
+def test_a_host_only_a_pattern_admits_is_never_kept(client, make_post, redis_cache, settings):
+    make_post()
+    settings.ALLOWED_HOSTS = [".example.org"]
+    for n in range(20):
+        host = f"a{n}.example.org"
+        response = client.get("/feed/atom/", HTTP_HOST=host)
+        assert response.status_code == 200 and f"http://{host}/" in response.content.decode()
+    assert feed_keys(redis_cache) == []
+    client.get("/feed/atom/", HTTP_HOST="example.org")  # the name itself is kept
+    assert len(feed_keys(redis_cache)) == 1
+
+
+def test_a_refused_host_builds_nothing(client, make_post, redis_cache, settings):
+    make_post()
+    settings.ALLOWED_HOSTS = ["example"]
+    client.raise_request_exception = False
+    assert client.get("/feed/", HTTP_HOST="attacker.example").status_code == 400
+    assert feed_keys(redis_cache) == []
+
+
+def test_the_port_the_site_is_served_on_stays_in_the_links(client, make_post, settings):
+    make_post()
+    settings.ALLOWED_HOSTS = ["localhost"]
+    response = client.get("/feed/", HTTP_HOST="localhost:8000", SERVER_PORT="8000")
+    assert "http://localhost:8000/posts/" in response.content.decode()
