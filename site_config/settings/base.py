@@ -70,13 +70,12 @@ SECURE_CSP = {
 
 # Powerful browser features a blog never uses, refused for the page and anything it frames,
 # so that a script that slipped through could not ask for them either (blog.middleware).
+# Only names Chromium knows: it logs a console warning for every other one.
 PERMISSIONS_POLICY = {
     feature: []
     for feature in (
         "accelerometer",
-        "ambient-light-sensor",
         "autoplay",
-        "bluetooth",
         "browsing-topics",
         "camera",
         "display-capture",
