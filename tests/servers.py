@@ -186,7 +186,7 @@ class PostgresServer(Server):
         super().stop(sig)
 
     def remove(self):
-        self.stop()
+        self.stop(signal.SIGQUIT)  # immediate: the cluster is thrown away
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -208,6 +208,9 @@ class SiteServer(Server):
         self.environment.pop("DJANGO_SETTINGS_MODULE", None)
         self.log = self.directory / "gunicorn.log"
 
+    def stop(self, sig=signal.SIGINT):  # gunicorn's quick shutdown: nothing left to finish
+        super().stop(sig)
+
     def manage(self, *args):
         done = subprocess.run(
             [sys.executable, "manage.py", *args],
@@ -224,6 +227,8 @@ class SiteServer(Server):
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
                 [Path(sys.executable).parent / "gunicorn", "site_config.wsgi"]
+                # Tests end it at once; production keeps gunicorn.conf.py's 30 s.
+                + ["--graceful-timeout", "2"]
                 + ["--bind", f"127.0.0.1:{self.port}"],
                 cwd=ROOT,
                 env=self.environment,

@@ -3,67 +3,18 @@ warning says so, and the cache is used again once Redis answers, without a resta
 
 import asyncio
 import logging
-import signal
-import socket
-import subprocess
+import threading
 import time
 
 import pytest
-import redis
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCacheClient
+
+from tests.servers import RedisServer
 
 BACKEND = "blog.cache_backend.FailOpenRedisCache"
 RETRY_SECONDS = 0.2
 SOCKET_TIMEOUT = 0.5
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RedisServer:
-    """A private redis-server on a free port, which a test may stop and start again."""
-
-    def __init__(self, directory):
-        self.port = free_port()
-        self.directory = directory
-        self.process = None
-
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        with open(self.directory / "redis.log", "ab") as log:
-            self.process = subprocess.Popen(
-                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-                + ["--save", "", "--appendonly", "no", "--dir", str(self.directory)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self.client().ping()
-                return
-            except redis.exceptions.ConnectionError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    output = (self.directory / "redis.log").read_text(errors="replace")
-                    raise RuntimeError(f"redis-server did not start:\n{output}") from None
-                time.sleep(0.05)
-
-    def stop(self):
-        self.process.send_signal(signal.SIGCONT)  # a SIGSTOPped server cannot terminate
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-    def client(self):
-        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2)
-
-    def keys(self):
-        return self.client().keys("blog:*")
 
 
 @pytest.fixture
@@ -71,8 +22,7 @@ def redis_server(tmp_path):
     server = RedisServer(tmp_path)
     server.start()
     yield server
-    if server.process.poll() is None:
-        server.stop()
+    server.stop()
 
 
 def point_cache_at(settings, server, retry_seconds=RETRY_SECONDS):
@@ -211,13 +161,42 @@ def test_a_failed_redis_is_not_asked_again_until_the_retry_interval_has_passed(
     assert len(attempts) == 2
 
 
+def test_the_threads_of_a_process_share_what_one_found_out(redis_server, settings, monkeypatch):
+    """Each thread has a cache object of its own (Django's), but not an outage of its own:
+    once one thread has found Redis down, the others do not each try (and, against a
+    hanging Redis, each wait out the timeout) before the retry interval has passed."""
+    attempts = []
+    get_client = RedisCacheClient.get_client
+    monkeypatch.setattr(
+        RedisCacheClient, "get_client", lambda *a, **kw: attempts.append(1) or get_client(*a, **kw)
+    )
+    cache = point_cache_at(settings, redis_server, retry_seconds=30)
+    redis_server.stop()
+    assert cache.get("k") is None
+    assert len(attempts) == 1
+
+    results = []
+
+    def in_another_thread():
+        assert caches["default"] is not cache
+        results.append(caches["default"].get("k", "missed"))
+
+    threads = [threading.Thread(target=in_another_thread) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["missed"] * 4
+    assert len(attempts) == 1
+
+
 def test_a_hanging_redis_costs_one_timeout_not_one_per_request(
     client, make_post, redis_server, settings, cache_log
 ):
     make_post(title="Redis 卡住了")
     point_cache_at(settings, redis_server, retry_seconds=30)
     assert client.get("/feed/").status_code == 200
-    redis_server.process.send_signal(signal.SIGSTOP)
+    redis_server.hang()
     try:
         assert client.get("/feed/").status_code == 200  # pays the socket timeout once
         for _ in range(4):
@@ -225,6 +204,6 @@ def test_a_hanging_redis_costs_one_timeout_not_one_per_request(
             assert client.get("/feed/").status_code == 200
             assert time.monotonic() - started < SOCKET_TIMEOUT
     finally:
-        redis_server.process.send_signal(signal.SIGCONT)
+        redis_server.resume()
     [warning] = cache_log(logging.WARNING)
     assert "TimeoutError" in warning.getMessage()
