@@ -4,7 +4,7 @@ The server bounds what it can: `connect_timeout` and `statement_timeout` come fr
 settings (DATABASE_CONNECT_TIMEOUT, DATABASE_STATEMENT_TIMEOUT). What it cannot bound is its
 own hang, so here every query, commit and rollback runs under a deadline a little past the
 statement timeout, and the health check of a reused connection under a short one
-(deadlines.py). After a failure to connect or a deadline that fired, the server is left
+(deadlines.py). After a failure to connect or a query deadline that fired, the server is left
 alone for a while (blog.circuit): connections then fail at once, so an outage costs one
 request a timeout per interval instead of every request its own, and the first try that
 succeeds ends it, without a restart.
@@ -23,7 +23,7 @@ from .deadlines import watchdog
 
 logger = logging.getLogger("blog.database")
 
-OUR_OPTIONS = {"client_timeout": 12.0, "health_check_timeout": 1.0, "retry_seconds": 2.0}
+OUR_OPTIONS = {"client_timeout": 12.0, "health_check_timeout": 0.5, "retry_seconds": 2.0}
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -68,11 +68,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.circuit.succeeded()
         return connection
 
-    def _bound(self, seconds):
-        def hung():
+    def _bound(self, seconds, hung=True):
+        def gave_up():
             self.circuit.failed(f"no answer within {seconds:g}s")
 
-        return watchdog.bound(self.connection, seconds, hung)
+        return watchdog.bound(self.connection, seconds, gave_up if hung else None)
 
     def _bounded_execute(self, execute, sql, params, many, context):
         with self._bound(self.client_timeout):
@@ -90,5 +90,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.circuit.failing():
             # Closed instead: reconnecting fails at once until the next try is due.
             return False
-        with self._bound(self.health_check_timeout):
+        # A slow answer here may be a busy machine rather than a hung server: the connection
+        # is replaced, and only if connecting fails too is the database taken for down.
+        with self._bound(self.health_check_timeout, hung=False):
             return super().is_usable()
