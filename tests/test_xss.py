@@ -10,11 +10,13 @@ reader that drops the header must find nothing that runs.
 """
 
 import contextlib
+import io
 import json
 import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
+import zipfile
 from datetime import timedelta
 from functools import cache
 from html import escape
@@ -22,6 +24,7 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
+import yaml
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -54,7 +57,11 @@ HOOKS = """(() => {
     };
     Object.defineProperty(window, 'hit', {value: record, writable: false, configurable: false});
     window.__hits = window.__hits || [];
-    window.open = () => null;  // the admin's popups: nothing to do with payloads
+    // The admin's own scripts open popups, go back and submit forms when clicked: the
+    // probe must stay on its page (none of this is anything a payload could use to run).
+    window.open = () => null;
+    history.back = history.go = () => {};
+    HTMLFormElement.prototype.submit = function () {};
 })();"""
 
 # Events handlers listen for, on every element; then a click on every link, button and
@@ -573,3 +580,135 @@ def test_feed_entries_run_nothing_in_a_reader_without_csp(browser, hostile_site,
         assert not box.ran, ran_report(box.ran, BODIES + TEXTS)
     finally:
         box.close()
+
+
+def sign_in(box, django_user_model):
+    django_user_model.objects.create_superuser("root", "root@example.org", "s3cret-pass-1")
+    page = box.open("/admin/login/")
+    page.fill("#id_username", "root")
+    page.fill("#id_password", "s3cret-pass-1")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+
+
+def body_drafts(category, step):
+    """Drafts holding the body payloads, in every `step`-th of the article batches."""
+    drafts = []
+    for index, (payloads, rendered) in enumerate(article_batches()[::step]):
+        post = rendered or Post(body="\n\n".join(framed(p) for p in payloads))
+        if rendered is None:
+            post.render()
+        post.title, post.slug, post.category = f"草稿载荷 {index}", f"draft-{index}", category
+        post.status, post.published_at = Post.Status.DRAFT, django_now()
+        drafts.append((post, payloads))
+    publishing.bulk_create_posts([post for post, _payloads in drafts])
+    return drafts
+
+
+@pytest.mark.browser
+def test_admin_pages_run_nothing_for_a_superuser(
+    sandbox, hostile_site, category, django_user_model
+):
+    """The change lists (titles, categories, tags, their filters), change forms, delete and
+    history pages, the tag merge page and the preview of drafts, as a superuser sees them."""
+    drafts = body_drafts(category, 10)
+    sign_in(sandbox, django_user_model)
+    titles = {post.title for post in hostile_site} | {post.title for post, _p in drafts}
+    sandbox.open("/admin/blog/post/")
+    sandbox.probe("post change list")
+    assert set(exact_texts(sandbox, "#result_list th.field-title a")) == titles
+    paths = [
+        "/admin/",
+        "/admin/blog/category/",
+        "/admin/taggit/tag/",
+        "/admin/blog/post/?status__exact=draft",
+        f"/admin/blog/post/?q={quote(TEXTS[7].text)}",
+        f"/admin/blog/post/?category__id__exact={hostile_site[3].category_id}",
+        f"/admin/blog/post/{hostile_site[0].pk}/delete/",
+        f"/admin/blog/post/{hostile_site[1].pk}/history/",
+    ]
+    for path in paths:
+        sandbox.open(path)
+        sandbox.probe(path)
+    for post in hostile_site[::12]:
+        sandbox.open(f"/admin/blog/post/{post.pk}/change/")
+        sandbox.probe(f"change form of {post.slug}")
+        assert sandbox.page.input_value("#id_title") == post.title
+        assert sandbox.page.input_value("#id_summary") == post.summary
+        sandbox.open(f"/admin/blog/category/{post.category_id}/change/")
+        sandbox.probe(f"category form of {post.slug}")
+        assert sandbox.page.input_value("#id_name") == post.category.name
+    for post, payloads in drafts:
+        sandbox.open(f"/admin/blog/post/{post.pk}/change/")
+        sandbox.probe(f"change form of {post.slug}")
+        # Whole in its <textarea> (control characters aside, which the HTML parser changes).
+        body = sandbox.page.input_value("#id_body")
+        assert all(f"XSSA{p.number}" in body and f"XSSZ{p.number}" in body for p in payloads)
+        probe_article(sandbox, post, payloads)  # the preview
+        assert sandbox.page.locator(".preview-note").count() == 1
+    # Merging tags shows the chosen ones on a page of its own.
+    page = sandbox.open("/admin/taggit/tag/")
+    page.check("#action-toggle")
+    page.select_option("select[name=action]", "merge")
+    page.click("button[name=index]")
+    page.wait_for_selector("input[name=into]")
+    sandbox.probe("tag merge page")
+    assert not sandbox.ran, ran_report(sandbox.ran, BODIES + TEXTS)
+
+
+def front_matter_file(payload, other):
+    """A Markdown file whose every front matter field carries a payload."""
+    meta = {
+        "title": payload.text,
+        "slug": f"imported-{payload.number}",
+        "date": "2024-05-01 10:00",
+        "tags": [payload.text[:100], other.text[:100]],
+        "categories": [other.text[:100], payload.text[:100]],
+        "summary": payload.text if payload.number % 2 else "",
+        "author": payload.text,
+        payload.text: other.text,
+        "extra": {"nested": payload.text},
+    }
+    body = f"导入 XSSQ {escape(payload.text)}\n\n{other.text}\n\n<!-- more -->\n\n{payload.text}"
+    header = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
+    return f"---\n{header}---\n{body}\n"
+
+
+@pytest.mark.browser
+def test_imported_front_matter_runs_nothing(sandbox, db, lists_show_everything, django_user_model):
+    """Front matter fields (title, tags, categories, summary, author, unknown keys) and file
+    names through the admin's importer: its report, then the pages of what it made."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for index, payload in enumerate(TEXTS):
+            other = TEXTS[(index + 7) % len(TEXTS)]
+            zipped.writestr(f"_posts/{index:03d}.md", front_matter_file(payload, other))
+        for payload in TEXTS[::12]:  # names from a file name: the report prints it
+            name = payload.text.replace("/", "／")
+            zipped.writestr(f"_posts/{name}.md", f"# {payload.text}\n\n正文\n")
+    sign_in(sandbox, django_user_model)
+    page = sandbox.open("/admin/blog/post/import/")
+    page.set_input_files(
+        "#id_upload",
+        files=[{"name": "site.zip", "mimeType": "application/zip", "buffer": archive.getvalue()}],
+    )
+    page.click("input[type=submit]")
+    page.wait_for_selector(".import-summary")
+    sandbox.probe("import report")
+    summary = page.inner_text(".import-summary")
+    imported = list(Post.objects.filter(slug__startswith="imported-").prefetch_related("tags"))
+    assert len(imported) == len(TEXTS), summary
+    assert {post.title for post in imported} == {p.text.strip() for p in TEXTS}
+    for path in ["/", "/search/?q=XSSQ", "/feed/json/"]:
+        sandbox.open(path)
+        sandbox.probe(path)
+    for post in imported[::4]:
+        sandbox.open(post.get_absolute_url())
+        sandbox.probe(f"imported {post.slug}")
+        assert exact_texts(sandbox, "h1") == [post.title]
+        for tag in post.tags.all():
+            sandbox.open(f"/tag/{tag.slug}/")
+            sandbox.probe(f"imported tag {tag.slug}")
+        sandbox.open(post.category.get_absolute_url())
+        sandbox.probe(f"imported category {post.category.slug}")
+    assert not sandbox.ran, ran_report(sandbox.ran, TEXTS)
