@@ -14,7 +14,7 @@ FIND_PYTHON := for p in $(PYTHON) $(PYTHON_CANDIDATES); do \
 	if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	command -v "$$p"; exit 0; fi; done; exit 1
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench load install clean
 
 $(VENV)/.installed: pyproject.toml
 	@base=$$($(FIND_PYTHON)) || { \
@@ -44,6 +44,10 @@ test: lint
 
 bench: install
 	$(PY) bench/run.py
+
+# The load test alone (make bench runs it last).
+load: install
+	$(PY) bench/load.py
 
 clean:
 	rm -rf $(VENV) data/*.sqlite3 staticfiles

@@ -8,12 +8,12 @@ the search benchmark fills its own: the demo articles plus synthetic posts.
 
 BENCH_LOAD_CONNECTIONS clients (64) ask for a mix of the site's pages for BENCH_LOAD_SECONDS
 (60), each one request after another, after a warm-up that asks for every kind of page
-BENCH_LOAD_WARMUP (3) times per worker. The
-report gives requests/s and latency per kind of page as milliseconds and as a ratio to
-robots.txt under the same load, and the resident memory of gunicorn's master and workers
-(from /proc, every second), the first 10 s against the last 10 s. Any 5xx, connection error,
-timeout, unexpected status or replaced worker is an error; the run fails (exit 1) on any error
-or on memory growth over BENCH_LOAD_MAX_GROWTH percent (10).
+BENCH_LOAD_WARMUP (3) times per worker. The report gives requests/s and latency per kind of
+page as milliseconds and as a ratio to robots.txt under the same load, and the resident memory
+of gunicorn's master and workers (from /proc, every second), the first 10 s against the last
+10 s. Any 5xx, connection error, timeout, unexpected status or replaced worker is an error;
+the run fails (exit 1) on any error or on memory growth over BENCH_LOAD_MAX_GROWTH percent
+(10).
 """
 
 import contextlib

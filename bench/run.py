@@ -95,3 +95,6 @@ def main():
 
 if __name__ == "__main__":
     main()
+    # Last, on databases of its own; a failed load test fails the benchmark.
+    print("\nThe site under load, served as in production (bench/load.py):", flush=True)
+    sys.exit(subprocess.run([sys.executable, str(ROOT / "bench" / "load.py")]).returncode)
