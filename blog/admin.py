@@ -121,6 +121,11 @@ class MarkdownUploadForm(forms.Form):
         label=_("Dry run"),
         help_text=_("Report what would change; write nothing."),
     )
+    all_or_nothing = forms.BooleanField(
+        required=False,
+        label=_("All or nothing"),
+        help_text=_("If any file cannot be imported, import none of them."),
+    )
 
 
 @admin.register(Post)
@@ -160,11 +165,16 @@ class PostAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             with tempfile.TemporaryDirectory(prefix="blog-import-") as folder:
                 try:
-                    paths = unpack_upload(form.cleaned_data["upload"], Path(folder))
+                    unpacked = unpack_upload(form.cleaned_data["upload"], Path(folder))
                 except ImportProblem as exc:
                     problem = str(exc)
                 else:
-                    report = Importer(dry_run=form.cleaned_data["dry_run"]).run(paths)
+                    report = Importer(
+                        dry_run=form.cleaned_data["dry_run"],
+                        user=request.user,
+                        all_or_nothing=form.cleaned_data["all_or_nothing"],
+                        confine=Path(folder),
+                    ).run(unpacked.paths, refused=unpacked.refused)
                     for result in report.results:
                         result.path = str(Path(result.path).relative_to(folder))
         context = {

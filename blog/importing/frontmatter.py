@@ -20,6 +20,13 @@ KNOWN_KEYS = {
 IDENTITY_KEYS = ("id", "uuid")
 JEKYLL_DATE_PREFIX_RE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}-")
 MORE_RE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
+# Dates a post may carry: beyond them, a time zone's offset takes the moment past what
+# Python's datetime holds (year 1 in Shanghai is year 0 in UTC), and an archive of them is
+# a typo's, not a blog's.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+# Front matter is a few lines; more is not worth a YAML parser's time (pure Python, as the
+# alias check below needs).
+MAX_FRONT_MATTER_BYTES = 64 * 1024
 DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
@@ -33,6 +40,23 @@ DATE_FORMATS = (
 
 class ImportProblem(ValueError):
     """A file that cannot be imported; the message says why, for the report."""
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """safe_load without aliases: `*name` repeats a node, and nine lines of them expand to
+    hundreds of millions (the "billion laughs" that ran the worker to 1.6 GB). Front matter
+    never needs them, so they are refused rather than counted."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            problem = "aliases (*name) are not accepted; write the value out"
+            raise yaml.composer.ComposerError(None, None, problem, event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def load_yaml(source):
+    return yaml.load(source, Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader)
 
 
 @dataclass
@@ -66,15 +90,23 @@ def split_front_matter(text, path):
             lines = text.splitlines(keepends=True)
             for index in range(1, len(lines)):
                 if lines[index].rstrip() in (fence, "..." if fence == "---" else fence):
+                    if len("".join(lines[1:index]).encode()) > MAX_FRONT_MATTER_BYTES:
+                        raise ImportProblem(
+                            f"the front matter is longer than {MAX_FRONT_MATTER_BYTES // 1024} KB"
+                        )
                     meta = parse("".join(lines[1:index]), path)
                     return meta, "".join(lines[index + 1 :]).lstrip("\r\n")
             raise ImportProblem(f"the front matter opened with {fence} on line 1 is never closed")
     # Hexo also accepts front matter without the opening "---": "title: …" lines up to "---".
     head, separator, rest = text.partition("\n---\n")
-    if separator and re.match(r"(title|date|tags|categories)\s*:", head):
+    if (
+        separator
+        and len(head) <= MAX_FRONT_MATTER_BYTES
+        and re.match(r"(title|date|tags|categories)\s*:", head)
+    ):
         try:
-            meta = yaml.safe_load(head)
-        except yaml.YAMLError:
+            meta = load_yaml(head)
+        except (yaml.YAMLError, ValueError, RecursionError):
             meta = None
         if isinstance(meta, dict):
             return meta, rest
@@ -83,7 +115,11 @@ def split_front_matter(text, path):
 
 def _parse_yaml(source, path):
     try:
-        meta = yaml.safe_load(source)
+        meta = load_yaml(source)
+    except RecursionError as exc:
+        raise ImportProblem("the YAML front matter is nested too deeply") from exc
+    except ValueError as exc:  # a value the YAML types refuse: 2024-13-45, a 5000-digit int
+        raise ImportProblem(f"the YAML front matter is not valid: {exc}") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
@@ -99,7 +135,9 @@ def _parse_yaml(source, path):
 def _parse_toml(source, path):
     try:
         return tomllib.loads(source)
-    except tomllib.TOMLDecodeError as exc:
+    except RecursionError as exc:
+        raise ImportProblem("the TOML front matter is nested too deeply") from exc
+    except ValueError as exc:  # TOMLDecodeError, and values Python refuses
         raise ImportProblem(f"the TOML front matter is not valid: {exc}") from exc
 
 
@@ -126,8 +164,16 @@ def parse_datetime(value, key):
                 raise ImportProblem(f"{key}: {value!r} is not a date") from None
     else:
         raise ImportProblem(f"{key}: {value!r} is not a date")
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, timezone.get_current_timezone())
+    try:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, timezone.get_current_timezone())
+        in_range = EARLIEST_YEAR <= moment.astimezone(dt.UTC).year <= LATEST_YEAR
+    except (OverflowError, ValueError):
+        in_range = False
+    if not in_range:
+        raise ImportProblem(
+            f"{key}: {value!s} is outside the years {EARLIEST_YEAR} to {LATEST_YEAR}"
+        )
     return moment
 
 

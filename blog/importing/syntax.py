@@ -1,13 +1,8 @@
 """Generator-specific syntax (Hexo and Jekyll tags, Hugo shortcodes) turned into Markdown
-that renders, and images next to the post copied into the media storage."""
+that renders."""
 
-import hashlib
 import re
 import shlex
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
-
-from .imagesize import image_size
 
 FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")
 # Block tags: {% codeblock … %} … {% endcodeblock %}, Jekyll's {% highlight lang %} … and
@@ -26,9 +21,6 @@ BLOCK_END = {
 }
 LIQUID_TAG_RE = re.compile(r"\{%-?\s*(?P<name>\w+)(?P<args>.*?)-?%\}")
 HUGO_SHORTCODE_RE = re.compile(r"\{\{[<%]\s*(?P<name>/?[\w.-]+)(?P<args>.*?)\s*[>%]\}\}")
-IMAGE_RE = re.compile(r'(!\[[^\]]*\]\()(<[^>]+>|[^)\s]+)((?:\s+"[^"]*")?\))')
-HTML_IMG_RE = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]+)(")', re.IGNORECASE)
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp"}
 
 
 def _args(text):
@@ -182,90 +174,3 @@ class SyntaxConverter:
             return f"[Gist {gist}](https://gist.github.com/{user}/{gist})"
         self.notes.append(f"line {number}: shortcode {{{{< {name} >}}}} has no equivalent; kept")
         return match.group(0)
-
-
-class ImageCopier:
-    """Finds the images a post references relative to itself, names each one under
-    posts/<slug>/ in the media storage and points the references at those names; a missing
-    file is a note, not a failure. Nothing is written here: `pending` lists the files to
-    store, which the importer writes with the post's row and removes if that fails.
-
-    A name is the file's own name, unless the post already has a different file of that
-    name (two folders' "img.png"): then the name carries a digest of the bytes. The same
-    bytes always get the same name, so a second import neither copies nor renames."""
-
-    def __init__(self, storage, post_path: Path, slug: str, dry_run: bool = False):
-        self.storage, self.post_path, self.slug, self.dry_run = storage, post_path, slug, dry_run
-        self.notes = []
-        self.pending = {}  # name -> bytes to store
-
-    def rewrite(self, body):
-        self.sizes = {}
-        body = IMAGE_RE.sub(lambda m: self._replace(m, markdown=True), body)
-        return HTML_IMG_RE.sub(lambda m: self._replace(m, markdown=False), body)
-
-    def _replace(self, match, markdown):
-        reference = match.group(2)
-        bare = reference[1:-1] if markdown and reference.startswith("<") else reference
-        url = self._store(bare)
-        if url is None:
-            return match.group(0)
-        size = self.sizes.get(url)
-        already_sized = match.string.startswith("{", match.end())
-        if markdown and size and not already_sized:
-            return f"{match.group(1)}{url}{match.group(3)}{{ width={size[0]} height={size[1]} }}"
-        return f"{match.group(1)}{url}{match.group(3)}"
-
-    def _candidates(self, reference):
-        path = unquote(urlsplit(reference).path)
-        folder = self.post_path.parent
-        if path.startswith("/"):
-            # Hugo's static/ and Hexo's source/ hold what the site serves from its root.
-            relative = path.lstrip("/")
-            for ancestor in [folder, *folder.parents]:
-                for root in ("static", "source", "assets", ""):
-                    yield ancestor / root / relative if root else ancestor / relative
-            return
-        yield folder / path
-        yield folder / self.post_path.stem / path  # Hexo's post asset folder
-        if self.post_path.stem in ("index", "_index"):
-            yield folder / Path(path).name
-
-    def _holds(self, name, digest):
-        """Whether `name` is free (None), holds these bytes (True) or others (False)."""
-        if name in self.pending:
-            return hashlib.sha256(self.pending[name]).digest() == digest
-        if not self.storage.exists(name):
-            return None
-        with self.storage.open(name, "rb") as stored:
-            return hashlib.sha256(stored.read()).digest() == digest
-
-    def _store(self, reference):
-        parts = urlsplit(reference)
-        if parts.scheme or parts.netloc or reference.startswith(("#", "data:")):
-            return None
-        if reference.startswith(("/media/", "/static/")):
-            return None  # already one of ours (a re-import of an export)
-        source = next((c for c in self._candidates(reference) if c.is_file()), None)
-        if source is None:
-            self.notes.append(f"image not found, reference kept: {reference}")
-            return None
-        if source.suffix.lower() not in IMAGE_SUFFIXES:
-            self.notes.append(f"not an image, reference kept: {reference}")
-            return None
-        data = source.read_bytes()
-        digest = hashlib.sha256(data).digest()
-        size = image_size(data)
-        name = f"posts/{self.slug}/{source.name}"
-        holds = self._holds(name, digest)
-        if holds is False:
-            name = f"posts/{self.slug}/{source.stem}-{digest.hex()[:10]}{source.suffix}"
-            holds = self._holds(name, digest)
-        if holds is None:
-            self.pending[name] = data
-        return self._sized(self.storage.url(name), size)
-
-    def _sized(self, url, size):
-        if size and all(0 < n < 100_000 for n in size):
-            self.sizes[url] = size
-        return url

@@ -2,15 +2,21 @@
 temporary folder for the importer."""
 
 import datetime
+import lzma
 import os
 import zipfile
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from . import MARKDOWN_SUFFIXES, limits
 from .frontmatter import ImportProblem
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-MAX_MEMBERS = 5000
+READABLE_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+# What a damaged member raises while it is inflated: a bad CRC or a stream cut short is
+# BadZipFile or EOFError, a corrupt deflate, bzip2 or LZMA stream its own error.
+DAMAGED = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, ValueError, RuntimeError,
+           NotImplementedError)  # fmt: skip
 
 
 def member_name(member):
@@ -31,50 +37,137 @@ def member_name(member):
     return member.filename
 
 
+@dataclass
+class Unpacked:
+    """The paths to import, and the members refused on their own (path in the folder,
+    reason): each becomes a line of the report."""
+
+    paths: list
+    refused: list = field(default_factory=list)
+
+
 def unpack_upload(upload, folder: Path):
-    """Writes the upload into `folder`; returns the paths to import. Raises ImportProblem
-    for anything that is not Markdown or a sound zip archive."""
+    """Writes the upload into `folder`. Raises ImportProblem for anything that is not
+    Markdown or a sound zip archive within the limits, before any member is inflated."""
     name = PurePosixPath(upload.name.replace("\\", "/")).name or "upload.md"
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ImportProblem(f"{name} is larger than {MAX_UPLOAD_BYTES // 2**20} MB")
+    if upload.size > limits.MAX_UPLOAD_BYTES:
+        raise ImportProblem(f"{name} is larger than {limits.MAX_UPLOAD_BYTES // 2**20} MB")
     suffix = PurePosixPath(name).suffix.lower()
-    if suffix in (".md", ".markdown"):
+    if suffix in MARKDOWN_SUFFIXES:
+        # Written whatever its size (the upload limit holds): the importer refuses a file
+        # too large by its size on disk, before reading it, in a line of the report.
         target = folder / name
         with target.open("wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)
-        return [target]
+        return Unpacked([target])
     if suffix != ".zip":
         raise ImportProblem(f"{name}: upload a .md or .markdown file, or a .zip of them")
     try:
         archive = zipfile.ZipFile(upload)
-    except zipfile.BadZipFile as exc:
+    except UnicodeDecodeError as exc:  # flagged as UTF-8, and it is not
+        raise ImportProblem(f"{name}: a file name in the archive is not valid UTF-8") from exc
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
         raise ImportProblem(f"{name} is not a readable zip archive") from exc
     with archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
-        if len(members) > MAX_MEMBERS:
-            raise ImportProblem(f"{name} holds more than {MAX_MEMBERS} files")
-        if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-            raise ImportProblem(f"{name} unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB")
-        for member in members:
-            relative = PurePosixPath(member_name(member).replace("\\", "/"))
-            # A member may not climb out of the folder ("zip slip").
-            if relative.is_absolute() or ".." in relative.parts or not relative.parts:
-                raise ImportProblem(f"{name}: unsafe path in the archive: {member.filename}")
-            target = folder.joinpath(*relative.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(member) as source, target.open("wb") as out:
-                out.write(source.read(MAX_UNPACKED_BYTES + 1))
-            # The file's own time from the archive: the importer dates a new undated post by
-            # it, and the moment of the upload says nothing about the post.
-            try:
-                stamp = datetime.datetime(*member.date_time).timestamp()
-                os.utime(target, (stamp, stamp))
-            except (ValueError, OverflowError, OSError):
-                pass
+        members = _checked_members(archive, name)
+        refused = _extract(archive, members, folder, name)
     # A zip of a folder ("my-site/…") is that folder: paths inside it, which are what a
     # post remembers as its source, are then the same as when the folder is imported.
     entries = list(folder.iterdir())
     if len(entries) == 1 and entries[0].is_dir():
-        return [entries[0]]
-    return [folder]
+        return Unpacked([entries[0]], refused)
+    return Unpacked([folder], refused)
+
+
+def _checked_members(archive, name):
+    """(member, its relative path) for every file, once the archive as a whole is within
+    the limits and every name is one the folder can hold."""
+    infos = archive.infolist()
+    if len(infos) > limits.MAX_MEMBERS:
+        raise ImportProblem(f"{name} holds more than {limits.MAX_MEMBERS} files")
+    members, files, folders = [], {}, set()
+    for member in infos:
+        shown = member_name(member)
+        relative = _safe_path(shown, name)
+        if member.is_dir():
+            folders.add(relative)
+            continue
+        if relative in files:
+            raise ImportProblem(f"{name}: {shown} is in the archive twice")
+        if member.flag_bits & 0x1:
+            raise ImportProblem(f"{name}: {shown} is encrypted")
+        if member.compress_type not in READABLE_METHODS:
+            raise ImportProblem(f"{name}: {shown} is compressed in a way zip tools rarely use")
+        files[relative] = shown
+        folders.update(relative.parents)
+        members.append((member, relative))
+    for relative, shown in files.items():
+        if relative in folders:
+            raise ImportProblem(f"{name}: {shown} is both a file and a folder in the archive")
+    if sum(m.file_size for m, _ in members) > limits.MAX_UNPACKED_BYTES:
+        raise ImportProblem(f"{name} unpacks to more than {limits.MAX_UNPACKED_BYTES // 2**20} MB")
+    for member, relative in members:
+        if member.file_size > max(limits.RATIO_FROM_BYTES, limits.MAX_RATIO * member.compress_size):
+            raise ImportProblem(
+                f"{name}: {files[relative]} is compressed more than {limits.MAX_RATIO} to 1 "
+                "(a zip bomb, not a blog)"
+            )
+    return members
+
+
+def _safe_path(shown, name):
+    if any(ord(c) < 32 or ord(c) == 127 for c in shown):
+        raise ImportProblem(f"{name}: a file name in the archive has control characters")
+    relative = PurePosixPath(shown.replace("\\", "/"))
+    # A member may not climb out of the folder ("zip slip").
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        raise ImportProblem(f"{name}: unsafe path in the archive: {shown}")
+    for part in relative.parts:
+        if len(part.encode()) > limits.MAX_NAME_BYTES:
+            raise ImportProblem(
+                f"{name}: a name in the archive is longer than {limits.MAX_NAME_BYTES} bytes: "
+                f"{part[:40]}…"
+            )
+    return relative
+
+
+def _extract(archive, members, folder, name):
+    budget, refused = limits.MAX_UNPACKED_BYTES, []
+    for member, relative in members:
+        target = folder.joinpath(*relative.parts)
+        if relative.suffix.lower() in MARKDOWN_SUFFIXES:
+            try:
+                limits.check_markdown_file(member.file_size)
+            except ImportProblem as problem:
+                refused.append((target, str(problem)))
+                continue
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # zipfile stops at the size the header declares and then checks the CRC, so a
+            # header that lies gives a damaged member, never more bytes; the budget bounds
+            # the whole however the headers add up.
+            with archive.open(member) as source, target.open("wb") as out:
+                while chunk := source.read(limits.CHUNK):
+                    budget -= len(chunk)
+                    if budget < 0:
+                        raise ImportProblem(
+                            f"{name} unpacks to more than {limits.MAX_UNPACKED_BYTES // 2**20} MB"
+                        )
+                    out.write(chunk)
+        except DAMAGED as exc:
+            raise ImportProblem(
+                f"{name}: {member_name(member)} is damaged ({exc}); zip the files again"
+            ) from exc
+        except OSError as exc:
+            raise ImportProblem(
+                f"{name}: {member_name(member)} could not be unpacked: {exc.strerror or exc}"
+            ) from exc
+        # The file's own time from the archive: the importer dates a new undated post by
+        # it, and the moment of the upload says nothing about the post.
+        try:
+            stamp = datetime.datetime(*member.date_time).timestamp()
+            os.utime(target, (stamp, stamp))
+        except (ValueError, OverflowError, OSError):
+            pass
+    return refused

@@ -16,8 +16,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Report what would change; write nothing."
         )
+        parser.add_argument(
+            "--all-or-nothing",
+            action="store_true",
+            help="If any file cannot be imported, import none of them.",
+        )
 
-    def handle(self, *args, paths, dry_run=False, **options):
+    def handle(self, *args, paths, dry_run=False, all_or_nothing=False, **options):
         interactive = self.stdout.isatty()
 
         def progress(done, total, path):
@@ -28,7 +33,8 @@ class Command(BaseCommand):
             if done == total:
                 self.stdout.write("")
 
-        report = Importer(dry_run=dry_run).run(paths, progress if interactive else None)
+        importer = Importer(dry_run=dry_run, all_or_nothing=all_or_nothing)
+        report = importer.run(paths, progress if interactive else None)
         write_report(self, report)
         if report.failed:
             raise CommandError(f"{report.failed} file(s) could not be imported (see above).")
@@ -37,8 +43,9 @@ class Command(BaseCommand):
 def write_report(command, report):
     style = command.style
     for result in report.results:
-        if result.outcome == "failed":
-            command.stdout.write(style.ERROR(f"failed     {result.path}: {result.reason}"))
+        if result.outcome in ("failed", "skipped"):
+            line = f"{result.outcome:<10} {result.path}: {result.reason}"
+            command.stdout.write(style.ERROR(line) if result.outcome == "failed" else line)
             continue
         line = f"{result.outcome:<10} {result.path} -> /posts/{result.slug}/"
         command.stdout.write(style.SUCCESS(line) if result.outcome != "unchanged" else line)

@@ -1,0 +1,288 @@
+"""Bounded imports (issue 10, findings 8 and 9): files and zips over their limits are refused
+before they are read whole, every problem is a line of the report (never a 500), and a
+report says exactly what was written."""
+# ruff: noqa: E501
+
+import io
+import struct
+import tracemalloc
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from blog.importing import Importer
+from blog.models import Post
+
+GOOD = "---\ntitle: 好文章 {n}\ndate: 2024-01-0{n}\n---\n正文 {n}\n"
+
+
+def make_zip(members, compression=zipfile.ZIP_DEFLATED):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def post_upload(client, data, name="site.zip", **fields):
+    upload = SimpleUploadedFile(name, data)
+    response = client.post("/admin/blog/post/import/", {"upload": upload, **fields})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def central_header(data):
+    """Offset of the first member's central directory header."""
+    return data.index(b"PK\x01\x02")
+
+
+# --- Sizes -------------------------------------------------------------------------------------
+
+
+def test_an_article_over_the_limit_is_a_line_of_the_report(admin_client, settings):
+    settings.BLOG = {**settings.BLOG, "MAX_ARTICLE_BYTES": 1000}
+    data = make_zip([("a.md", GOOD.format(n=1)), ("big.md", "---\ntitle: 大\n---\n" + "字" * 1000)])
+    html = post_upload(admin_client, data)
+    assert "big.md" in html and "larger than the largest article (1000 bytes)" in html
+    assert "1 created, 0 updated, 0 unchanged, 1 failed." in html
+
+
+def test_the_command_line_refuses_a_5_mb_file_without_reading_it(db, tmp_path):
+    path = tmp_path / "huge.md"
+    path.write_bytes(b"---\ntitle: huge\n---\n" + b"x" * 5_000_000)
+    out = io.StringIO()
+    tracemalloc.start()
+    with pytest.raises(CommandError):
+        call_command("import_markdown", str(path), stdout=out)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert "larger than the largest article" in out.getvalue()
+    assert peak < 1_000_000  # the file was never read into memory
+    assert not Post.objects.exists()
+
+
+def test_a_zip_that_inflates_too_far_is_refused(admin_client, monkeypatch):
+    from blog.importing import limits
+
+    monkeypatch.setattr(limits, "MAX_UNPACKED_BYTES", 10_000)
+    data = make_zip([(f"{n}.md", "x" * 4000) for n in range(3)])
+    assert "unpacks to more than" in post_upload(admin_client, data)
+    assert not Post.objects.exists()
+
+
+def test_a_zip_with_too_many_members_is_refused(admin_client, monkeypatch):
+    from blog.importing import limits
+
+    monkeypatch.setattr(limits, "MAX_MEMBERS", 2)
+    data = make_zip([(f"{n}.md", GOOD.format(n=1)) for n in range(3)])
+    assert "holds more than 2 files" in post_upload(admin_client, data)
+
+
+def test_a_member_compressed_like_a_bomb_is_refused(admin_client):
+    data = make_zip([("bomb.md", b"\n" * 50_000_000)])
+    assert len(data) < 100_000
+    assert "compressed more than" in post_upload(admin_client, data)
+    assert not Post.objects.exists()
+
+
+def test_a_member_whose_size_header_lies_is_refused(admin_client):
+    body = ("---\ntitle: 谎\n---\n" + "x" * 3_000_000).encode()
+    data = bytearray(make_zip([("liar.md", body)]))
+    at = central_header(data)
+    data[at + 24 : at + 28] = struct.pack("<I", 100)  # uncompressed size: 100 bytes
+    local = data.index(b"PK\x03\x04")
+    data[local + 22 : local + 26] = struct.pack("<I", 100)
+    html = post_upload(admin_client, bytes(data))
+    assert "liar.md" in html and "is damaged" in html
+    assert not Post.objects.exists()
+
+
+def test_a_bad_crc_is_refused(admin_client):
+    data = bytearray(make_zip([("a.md", GOOD.format(n=1))]))
+    at = central_header(data)
+    data[at + 16 : at + 20] = b"\0\0\0\0"
+    html = post_upload(admin_client, bytes(data))
+    assert "a.md" in html and "is damaged" in html
+    assert not Post.objects.exists()
+
+
+# --- Names -------------------------------------------------------------------------------------
+
+
+def test_a_name_that_is_not_utf8_though_flagged_so_is_refused(admin_client):
+    data = make_zip([("é.md", GOOD.format(n=1))]).replace("é".encode(), b"\xff\xfe")
+    html = post_upload(admin_client, data)
+    assert "not valid UTF-8" in html
+    assert not Post.objects.exists()
+
+
+def test_a_name_longer_than_the_file_system_allows_is_refused(admin_client):
+    name = "长" * 90 + ".md"  # 273 bytes
+    html = post_upload(admin_client, make_zip([(name, GOOD.format(n=1))]))
+    assert "longer than 255 bytes" in html
+    assert not Post.objects.exists()
+
+
+@pytest.mark.parametrize("order", [("x", "x/y.md"), ("x/y.md", "x")])
+def test_a_file_and_a_folder_of_one_name_are_refused(admin_client, order):
+    html = post_upload(admin_client, make_zip([(name, GOOD.format(n=1)) for name in order]))
+    assert "both a file and a folder" in html
+    assert not Post.objects.exists()
+
+
+def test_a_name_twice_is_refused(admin_client):
+    with pytest.warns(UserWarning):
+        data = make_zip([("a.md", GOOD.format(n=1)), ("a.md", GOOD.format(n=2))])
+    assert "twice" in post_upload(admin_client, data)
+
+
+# --- Front matter ------------------------------------------------------------------------------
+
+BILLION_LAUGHS = """---
+title: lol
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+---
+x
+"""
+
+
+def test_a_yaml_alias_bomb_is_refused(db, tmp_path):
+    (tmp_path / "lol.md").write_text(BILLION_LAUGHS)
+    result = Importer().run([tmp_path]).results[0]
+    assert result.outcome == "failed" and "alias" in result.reason
+
+
+@pytest.mark.parametrize(
+    "front_matter",
+    ["[" * 5000, "a: " + "9" * 5000, "title: " + "x" * 100_000],
+)
+def test_front_matter_that_costs_too_much_is_refused(db, tmp_path, front_matter):
+    (tmp_path / "a.md").write_text(f"---\n{front_matter}\n---\nx\n")
+    result = Importer().run([tmp_path]).results[0]
+    assert result.outcome == "failed" and result.reason
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "0001-01-01",
+        "0001-01-01 00:00:00",
+        "0001-01-01T00:00:00+05:00",
+        "9999-12-31",
+        "9999-12-31T23:59:59-05:00",
+        "9999-12-31T23:59:59-23:59",
+        "1899-12-31",
+    ],
+)
+def test_an_extreme_date_is_a_line_of_the_report(admin_client, date):
+    html = post_upload(admin_client, f"---\ntitle: 远\ndate: {date}\n---\nx\n".encode(), "a.md")
+    assert "is outside the years" in html
+    assert not Post.objects.exists()
+
+
+def test_an_extreme_updated_date_and_file_name_date(db, tmp_path):
+    (tmp_path / "a.md").write_text("---\ntitle: a\nupdated: 0001-01-01\n---\nx\n")
+    (tmp_path / "0001-01-01-b.md").write_text("---\ntitle: b\n---\nx\n")
+    report = Importer().run([tmp_path])
+    outcomes = {r.path.rsplit("/", 1)[1]: r.outcome for r in report.results}
+    assert outcomes == {"a.md": "failed", "0001-01-01-b.md": "created"}
+
+
+# --- What a report says was written ------------------------------------------------------------
+
+THREE = [
+    ("a.md", GOOD.format(n=1)),
+    ("b.md", "---\ntitle: 坏\ndate: 0001-01-01\n---\nx\n"),
+    ("c.md", GOOD.format(n=3)),
+]
+
+
+def test_the_second_of_three_failing_leaves_the_others_imported_and_reported(admin_client):
+    html = post_upload(admin_client, make_zip(THREE))
+    assert "2 created, 0 updated, 0 unchanged, 1 failed." in html
+    assert sorted(Post.objects.values_list("slug", flat=True)) == ["a", "c"]
+
+
+def test_all_or_nothing_writes_nothing_when_one_file_fails(admin_client):
+    html = post_upload(admin_client, make_zip(THREE), all_or_nothing="on")
+    assert "0 created, 0 updated, 0 unchanged, 2 skipped, 1 failed." in html
+    assert "not imported: 1 other file of this import failed" in html
+    assert not Post.objects.exists()
+
+
+def test_all_or_nothing_rolls_back_a_failure_while_writing(db, tmp_path, monkeypatch):
+    from blog import publishing
+
+    (tmp_path / "fig.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
+    for name, text in THREE[:1] + THREE[2:]:
+        (tmp_path / name).write_text(text + "\n![](fig.png)\n")
+    save = publishing.save_post
+
+    def fail_on_the_second(post, **kwargs):
+        if post.slug == "c":
+            raise DatabaseError("disk full")
+        return save(post, **kwargs)
+
+    monkeypatch.setattr(publishing, "save_post", fail_on_the_second)
+    report = Importer(all_or_nothing=True).run([tmp_path])
+    assert [r.outcome for r in report.results] == ["skipped", "failed"]
+    assert not Post.objects.exists()
+    from django.core.files.storage import default_storage
+
+    assert not default_storage.exists("posts/a/fig.png")
+
+
+def test_the_command_line_has_an_all_or_nothing_option(db, tmp_path):
+    for name, text in THREE:
+        (tmp_path / name).write_text(text)
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_markdown", str(tmp_path), all_or_nothing=True, stdout=out)
+    assert "2 skipped, 1 failed" in out.getvalue()
+    assert not Post.objects.exists()
+
+
+# --- Any zip -----------------------------------------------------------------------------------
+
+NAMES = st.sampled_from(["a.md", "x", "x/y.md", "../z.md", "é.md", "b.markdown", "img.png", "d/"])
+CONTENT = st.sampled_from(
+    [
+        b"",
+        b"---\ntitle: t\n---\nx",
+        b"---\ndate: 0001-01-01\n---\n",
+        b"\xff\xfe",
+        b"![](../../x.png)",
+    ]
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(st.tuples(NAMES, CONTENT), max_size=5), st.integers(0, 400), st.binary(max_size=4))
+def test_no_zip_makes_the_upload_fail(admin_client, members, at, noise):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = bytearray(make_zip(members))
+    if data and noise:
+        at %= len(data)
+        data[at : at + len(noise)] = noise  # a damaged archive
+    html = post_upload(admin_client, bytes(data))
+    assert 'class="import-summary"' in html or 'class="errornote"' in html
