@@ -1,10 +1,15 @@
-"""Code blocks: Pygments on the server, CSS classes only, one stylesheet with a dark variant."""
+"""Code blocks: Pygments on the server, CSS classes only, one stylesheet with a dark variant;
+highlighting within the rendering budget (blog.rendering.limits)."""
 
 import re
 
+from markdown.extensions.codehilite import CodeHilite, HiliteTreeprocessor
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from pygments.formatters import HtmlFormatter
 from pygments.styles import get_style_by_name
 from pygments.token import STANDARD_TYPES
+
+from . import limits
 
 LIGHT_STYLE = "xcode"
 DARK_STYLE = "github-dark"
@@ -21,9 +26,21 @@ class CodeFormatter(HtmlFormatter):
     """Pygments' HTML with the block's language kept on <code> (`language-python`), the
     convention other tools and readers' extensions look for."""
 
+    # Pygments builds its token-to-class table anew for every block (1.5 ms, most of the
+    # cost of a short block); it depends only on the style and the class prefix.
+    _stylesheets = {}
+
     def __init__(self, lang_str="", **options):
         super().__init__(**options)
         self.lang_str = lang_str
+
+    def _create_stylesheet(self):
+        key = (self.style, self.classprefix)
+        if (cached := self._stylesheets.get(key)) is None:
+            super()._create_stylesheet()
+            self._stylesheets[key] = (self.ttype2class, self.class2style)
+        else:
+            self.ttype2class, self.class2style = cached
 
     def _wrap_code(self, source):
         language = re.sub(r"[^A-Za-z0-9_+#.-]", "", self.lang_str)
@@ -32,6 +49,65 @@ class CodeFormatter(HtmlFormatter):
         yield 0, f'<code class="{language}">' if language else "<code>"
         yield from source
         yield 0, "</code>"
+
+
+class BoundedFencedBlockPreprocessor(FencedBlockPreprocessor):
+    """Python-Markdown's fenced code blocks, handed to it one block at a time: given the whole
+    text, it rebuilds all of it after each block (quadratic: 1 MB of short blocks never
+    finished). A block is highlighted only while the rendering budget allows."""
+
+    def run(self, lines):
+        if not self.checked_for_deps:
+            super().run([])  # reads codehilite's settings, which `_one` then varies
+        text = "\n".join(lines)
+        budget = limits.current()
+        out, pos = [], 0
+        while (match := self.FENCED_BLOCK_RE.search(text, pos)) is not None:
+            if budget is not None:
+                budget.check()
+            plain = budget is not None and budget.skip_highlighting(match.group("code"))
+            block = match.group(0)
+            converted = self._one(block, plain)
+            if converted == block:
+                # Attributes it refuses: like Python-Markdown, look again after them.
+                after = match.end("attrs") if match.group("attrs") is not None else match.end()
+                out.append(text[pos:after])
+                pos = after
+                continue
+            out.append(text[pos : match.start()])
+            out.append(converted)
+            pos = match.end()
+        out.append(text[pos:])
+        return "".join(out).split("\n")
+
+    def _one(self, block, plain):
+        conf = self.codehilite_conf
+        if plain and conf:
+            self.codehilite_conf = {**conf, "use_pygments": False}
+        try:
+            return "\n".join(super().run(block.split("\n")))
+        finally:
+            self.codehilite_conf = conf
+
+
+class BoundedHiliteTreeprocessor(HiliteTreeprocessor):
+    """Indented code blocks, highlighted while the rendering budget allows; past it they stay
+    the plain <pre><code> Markdown made."""
+
+    def run(self, root):
+        budget = limits.current()
+        for block in root.iter("pre"):
+            if len(block) != 1 or block[0].tag != "code" or block[0].text is None:
+                continue
+            code = self.code_unescape(block[0].text)
+            if budget is not None and budget.skip_highlighting(code):
+                continue
+            config = self.config.copy()
+            style = config.pop("pygments_style", "default")
+            html = CodeHilite(code, tab_length=self.md.tab_length, style=style, **config).hilite()
+            block.clear()
+            block.tag = "p"  # Markdown drops the <p> around a stashed block
+            block.text = self.md.htmlStash.store(html)
 
 
 def _luminance(hex_colour):

@@ -14,35 +14,24 @@ from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from .code import CodeFormatter
+from . import limits
+from .code import BoundedFencedBlockPreprocessor, BoundedHiliteTreeprocessor, CodeFormatter
 from .math import formula_html
+from .spans import DISPLAY, INLINE_DOUBLED_PAREN, INLINE_PAREN, Closers, find_spans, replace_spans
 
-# A display formula, $$ … $$ or \[ … \], possibly over several lines; a code span is matched
-# too, first, so that `$$` inside backticks is left alone.
-DISPLAY_MATH_RE = re.compile(
-    r"(?P<ticks>`+).+?(?<!`)(?P=ticks)(?!`)"
-    r"|(?<!\\)\$\$(?P<dollars>.+?)(?<!\\)\$\$"
-    # \\[ … \\] is how Hugo and Hexo writers get \[ … \] past their Markdown renderer.
-    r"|\\\\\[(?P<doubled>.+?)\\\\\]"
-    r"|\\\[(?P<brackets>.+?)\\\]"
-    # A bare equation environment, as MathJax users write them without dollars.
-    r"|(?P<environment>\\begin\{(?P<name>(?:equation|align|gather|multline|eqnarray)\*?)\}"
-    r".+?\\end\{(?P=name)\})",
-    re.DOTALL,
-)
 # Inline $…$ is a formula unless it reads as prices. The closing $ is never followed by a
 # digit ("$5 and $10", "价格是$5和$10" stay prose); where a writer left spaces inside the
 # dollars ("$ \alpha $", common in editors such as Typora), the content must look like TeX.
+# Each alternative reads at most up to the next dollar (no nested lazy runs, spaces taken
+# possessively), so a long line without a closing dollar costs one scan, not minutes.
 INLINE_DOLLAR_RE = (
     r"(?<![\\$])\$(?:"
     r"(?=[^\s$])((?:\\.|[^\\$\n]|\n(?!\s*\n))+?)(?<=\S)"  # $x_1$, may wrap a line
-    r"|(\s+(?:\\.|[^\\$\n])*?(?:\\[A-Za-z]|[\^_{}=])(?:\\.|[^\\$\n])*?)"  # $ \alpha $
-    r"|(\\[A-Za-z](?:\\.|[^\\$\n])*?\s+)"  # $\alpha $
-    r"|(\s+[A-Za-z]\s+)"  # $ x $
+    r"|(\s++(?=(?:\\.|[^\\$\n])*?(?:\\[A-Za-z]|[\^_{}=]))(?:\\.|[^\\$\n])*?)"  # $ \alpha $
+    r"|(\\[A-Za-z](?:\\.|[^\\$\n])*?(?<=\s))"  # $\alpha $
+    r"|(\s++[A-Za-z]\s++)"  # $ x $
     r")\$(?![\d$])"
 )
-INLINE_PAREN_RE = r"\\\((.+?)\\\)"
-INLINE_DOUBLED_PAREN_RE = r"\\\\\((.+?)\\\\\)"
 BLOCK_PREFIX_RE = re.compile(r"[ \t]*(?:>[ \t]?)*[ \t]*")
 FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})")
 ALIGN_RE = re.compile(r"text-align:\s*(left|right|center)")
@@ -57,7 +46,9 @@ class DisplayMathPreprocessor(Preprocessor):
 
         def flush():
             if chunk:
-                text = DISPLAY_MATH_RE.sub(self._stash, "\n".join(chunk))
+                text = "\n".join(chunk)
+                spans = find_spans(text, DISPLAY, code_spans=True)
+                text = replace_spans(text, spans, lambda span: self._stash(span, text))
                 out.extend(text.split("\n"))
                 chunk.clear()
 
@@ -76,16 +67,14 @@ class DisplayMathPreprocessor(Preprocessor):
         flush()
         return out
 
-    def _stash(self, match):
-        if match.group("ticks"):
-            return match.group(0)
-        groups = ("dollars", "doubled", "brackets", "environment")
-        tex = next(match.group(g) for g in groups if match.group(g))
+    def _stash(self, span, text):
+        if span.kind == "code":
+            return None
+        tex = span.inner
         # Inside a blockquote or a list item every line carries the same prefix ("> ", or
         # indentation): it is not TeX, and the formula must stay inside that block.
-        text = match.string
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        prefix = text[line_start : match.start()]
+        line_start = text.rfind("\n", 0, span.start) + 1
+        prefix = text[line_start : span.start]
         if not BLOCK_PREFIX_RE.fullmatch(prefix):
             prefix = ""
         if prefix:
@@ -119,15 +108,36 @@ class InlineMathProcessor(InlineProcessor):
         return self.md.htmlStash.store(html), m.start(0), m.end(0)
 
 
-HTML_SEGMENT_RE = re.compile(r"(<[^>]*>)")
+class DelimitedMathProcessor(InlineProcessor):
+    """\\( … \\) and \\\\( … \\\\) on one line. The pattern is the opening delimiter alone;
+    the closing one is looked for here, and a line where it is missing is not read again
+    for each later opening (a regular expression would: quadratic in the line)."""
+
+    def __init__(self, delimiter, md):
+        super().__init__(delimiter.opening, md)
+        self.delimiter = delimiter
+        self.closers = Closers("")
+
+    def handleMatch(self, m, data):
+        if self.closers.text is not data:
+            self.closers = Closers(data)
+        newline = data.find("\n", m.end())
+        close = self.closers.find(
+            self.delimiter.closing, m.end() + 1, len(data) if newline < 0 else newline
+        )
+        if close is None:
+            return None, None, None
+        html = formula_html(data[m.end() : close.start()], False, self.md.formula_warnings)
+        return self.md.htmlStash.store(html), m.start(0), close.end()
+
+
+# No "<" inside a tag, so that a stray "<" costs a scan to the next "<", not to the end.
+HTML_SEGMENT_RE = re.compile(r"(<[^<>]*>)")
 TAG_NAME_RE = re.compile(r"<(/?)([a-zA-Z][\w:-]*)")
 VERBATIM_TAGS = {"pre", "code", "kbd", "samp", "math", "script", "style", "textarea"}
-RAW_DISPLAY_RE = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|\\\[(.+?)\\\]", re.DOTALL)
-RAW_INLINE_RES = [
-    re.compile(INLINE_DOUBLED_PAREN_RE, re.DOTALL),
-    re.compile(INLINE_PAREN_RE, re.DOTALL),
-    re.compile(INLINE_DOLLAR_RE),
-]
+RAW_DISPLAY = (DISPLAY[0], DISPLAY[2])  # $$ … $$ and \[ … \]
+RAW_INLINE = ((INLINE_DOUBLED_PAREN,), (INLINE_PAREN,))
+RAW_INLINE_DOLLAR_RE = re.compile(INLINE_DOLLAR_RE)
 
 
 class RawHtmlMathPostprocessor(Postprocessor):
@@ -156,18 +166,20 @@ class RawHtmlMathPostprocessor(Postprocessor):
     def _formulas(self, segment):
         warnings = self.md.formula_warnings
 
-        def display(match):
-            tex = match.group(1) if match.group(1) is not None else match.group(2)
-            return formula_html(unescape(tex), True, warnings)
-
         def inline(match):
             tex = next(group for group in match.groups() if group is not None)
             return formula_html(unescape(tex), False, warnings)
 
-        segment = RAW_DISPLAY_RE.sub(display, segment)
-        for pattern in RAW_INLINE_RES:
-            segment = pattern.sub(inline, segment)
-        return segment
+        spans = find_spans(segment, RAW_DISPLAY)
+        segment = replace_spans(
+            segment, spans, lambda span: formula_html(unescape(span.inner), True, warnings)
+        )
+        for delimiters in RAW_INLINE:
+            spans = find_spans(segment, delimiters)
+            segment = replace_spans(
+                segment, spans, lambda span: formula_html(unescape(span.inner), False, warnings)
+            )
+        return RAW_INLINE_DOLLAR_RE.sub(inline, segment)
 
 
 class PageTreeprocessor(Treeprocessor):
@@ -198,10 +210,18 @@ class TechWritingExtension(Extension):
         # Above backslash escapes (180) so `\{` reaches TeX intact, below code spans (190)
         # so `$x$` inside backticks stays code.
         md.inlinePatterns.register(InlineMathProcessor(INLINE_DOLLAR_RE, md), "math_dollar", 185)
-        md.inlinePatterns.register(InlineMathProcessor(INLINE_PAREN_RE, md), "math_paren", 186)
+        md.inlinePatterns.register(DelimitedMathProcessor(INLINE_PAREN, md), "math_paren", 186)
         md.inlinePatterns.register(
-            InlineMathProcessor(INLINE_DOUBLED_PAREN_RE, md), "math_doubled_paren", 187
+            DelimitedMathProcessor(INLINE_DOUBLED_PAREN, md), "math_doubled_paren", 187
         )
+        # The same fenced and indented code blocks, within the rendering budget.
+        fenced = md.preprocessors["fenced_code_block"]
+        md.preprocessors.register(
+            BoundedFencedBlockPreprocessor(md, fenced.config), "fenced_code_block", 25
+        )
+        hilite = BoundedHiliteTreeprocessor(md)
+        hilite.config = md.treeprocessors["hilite"].config
+        md.treeprocessors.register(hilite, "hilite", 30)
         md.treeprocessors.register(PageTreeprocessor(md), "page", 0)
         # After raw HTML is put back (30).
         md.postprocessors.register(RawHtmlMathPostprocessor(md), "raw_html_math", 10)
@@ -211,8 +231,25 @@ class TechWritingExtension(Extension):
 
 
 def convert(text):
-    """Markdown to (unsanitized) HTML, the heading tree and the formula warnings."""
-    md = markdown.Markdown(
+    """Markdown to (unsanitized) HTML, the heading tree and the warnings (formulas that could
+    not be converted, limits that were reached), within the rendering budget."""
+    with limits.budget() as budget:
+        md = _markdown()
+        limits.guard(md, budget)
+        try:
+            html = md.convert(text)
+        except limits.RenderTimeout:
+            reason = f"the article took longer than {2 * budget.seconds:g} s to render"
+        except RecursionError:
+            reason = "the article is nested too deeply to render"
+        else:
+            return html, md.toc_tokens, [*md.formula_warnings, *budget.summary()]
+    html, warning = limits.plain_html(text, reason)
+    return html, [], [warning]
+
+
+def _markdown():
+    return markdown.Markdown(
         extensions=["extra", "sane_lists", "toc", "codehilite", TechWritingExtension()],
         extension_configs={
             "toc": {
@@ -230,5 +267,3 @@ def convert(text):
         },
         output_format="html",
     )
-    html = md.convert(text)
-    return html, md.toc_tokens, list(md.formula_warnings)

@@ -12,6 +12,8 @@ from html import escape
 
 from latex2mathml.converter import convert
 
+from . import limits
+
 MAX_TEX_LENGTH = 5000
 
 # Environments latex2mathml renders, plus the ones we rewrite into those before converting.
@@ -150,6 +152,11 @@ def formula_html(tex, display, warnings):
     """The HTML for one formula: MathML, or its TeX in a <code> when it cannot be converted
     (the page still renders and `warnings` gets a line naming the formula)."""
     tag, kind = ("div", "math-display") if display else ("span", "math-inline")
+    budget = limits.current()
+    if budget is not None and budget.skip_formula():
+        # Out of time: the source, and one warning for all such formulas (limits.Budget).
+        inner = f'<code class="math-source">{escape(tex.strip())}</code>'
+        return f'<{tag} class="math {kind} math-failed">{inner}</{tag}>'
     try:
         inner = tex_to_mathml(tex, display)
         classes = f"math {kind}"

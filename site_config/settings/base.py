@@ -233,6 +233,10 @@ BLOG = {
     # The largest article body accepted (UTF-8 bytes of Markdown), by the editor and the
     # importer alike, checked before anything is rendered.
     "MAX_ARTICLE_BYTES": env.int("BLOG_MAX_ARTICLE_BYTES", default=1024 * 1024),
+    # The time one article's rendering may take (blog.rendering.limits): past it, formulas
+    # stay TeX source and code is not highlighted; past twice it, the article is shown as
+    # plain text. Either way with a warning, and well within a worker's timeout.
+    "RENDER_SECONDS": env.float("BLOG_RENDER_SECONDS", default=4.0),
     # How many proxies of our own are in front and append to X-Forwarded-For. 0: the client's
     # address is the connection's (REMOTE_ADDR) and the header is ignored (blog.login).
     "TRUSTED_PROXIES": env.int("BLOG_TRUSTED_PROXIES", default=0),
