@@ -35,6 +35,17 @@ class LabelAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(number_of_posts=Count(self.posts_relation))
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # A name without a letter or digit (🔥, C#?) fills no slug as it is typed: left
+        # empty, the write path makes one from the name, or from the id (models.fallback_slug).
+        form.base_fields["slug"].required = False
+        form.base_fields["slug"].help_text = _(
+            "The address. Left empty, it is made from the name, or from the number of the "
+            "entry when the name has no letter or digit."
+        )
+        return form
+
     @admin.display(description=_("posts"), ordering="number_of_posts")
     def post_count(self, label):
         return label.number_of_posts

@@ -3,6 +3,7 @@ from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
+from taggit.models import Tag
 
 from blog.models import Category, Post
 
@@ -198,3 +199,18 @@ def test_a_user_who_may_only_view_posts_cannot_publish_or_unpublish(client, make
     draft.refresh_from_db()
     live.refresh_from_db()
     assert draft.status == Post.Status.DRAFT and live.status == Post.Status.PUBLISHED
+
+
+@pytest.mark.parametrize(
+    "url, name, prefix",
+    [("/admin/blog/category/add/", "!!!", "category-"), ("/admin/taggit/tag/add/", "🔥", "tag-")],
+)
+def test_a_label_without_letters_added_in_the_admin_gets_an_address(
+    admin_client, url, name, prefix
+):
+    response = admin_client.post(url, {"name": name, "slug": "", "description": ""})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    model = Category if "category" in url else Tag
+    label = model.objects.get(name=name)
+    assert label.slug == f"{prefix}{label.pk}"
+    assert admin_client.get("/").status_code == 200
