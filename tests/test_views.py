@@ -188,7 +188,7 @@ def test_pages_send_a_strict_content_security_policy(client, db):
 def test_robots_points_to_the_sitemap(client, visibility_grid):
     robots = client.get("/robots.txt")
     assert robots["Content-Type"].startswith("text/plain")
-    assert "Disallow: /admin/" in robots.content.decode()
+    assert "Disallow: /search/" in robots.content.decode()
     assert "Sitemap: http://testserver/sitemap.xml" in robots.content.decode()
     sitemap = client.get("/sitemap.xml").content.decode()
     assert "published-past" in sitemap and "draft-past" not in sitemap
