@@ -17,6 +17,7 @@ from .importing import Importer
 from .importing.frontmatter import ImportProblem
 from .importing.uploads import unpack_upload
 from .models import Category, Post
+from .rendering import LIMIT_WARNING_PREFIX
 
 admin.site.site_header = _("Blog authoring")
 admin.site.site_title = _("Blog authoring")
@@ -244,11 +245,12 @@ class PostAdmin(admin.ModelAdmin):
             time_chosen="published_at" in form.changed_data,
         )
         for warning in obj.render_warnings:
-            self.message_user(
-                request,
-                _("Formula shown as TeX source: %(warning)s") % {"warning": warning},
-                messages.WARNING,
-            )
+            if warning.startswith(LIMIT_WARNING_PREFIX):  # a rendering limit, not a formula
+                text = _("Rendering limit: %(warning)s")
+                warning = warning.removeprefix(LIMIT_WARNING_PREFIX)
+            else:
+                text = _("Formula shown as TeX source: %(warning)s")
+            self.message_user(request, text % {"warning": warning}, messages.WARNING)
 
     def save_related(self, request, form, formsets, change):
         # The tags were saved by save_model, through the write path; the form's own m2m

@@ -3,6 +3,7 @@ import re
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -230,6 +231,14 @@ class Post(models.Model):
 
     def get_absolute_url(self):
         return reverse("blog:post", kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        # Before anything renders it: the admin form shows this on the body field.
+        try:
+            rendering.validate_article_size(self.body or "")
+        except ValidationError as exc:
+            raise ValidationError({"body": exc}) from None
 
     RENDERED_FIELDS = ("body_html", "toc_html", "render_warnings", "reading_minutes", "excerpt")
 

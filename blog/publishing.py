@@ -24,6 +24,7 @@ from taggit.models import Tag, TaggedItem
 
 from .changes import posts_tagged, record, writing
 from .models import Category, Post, fallback_slug, unique_slug
+from .rendering import validate_article_size
 
 # What an author changes when editing a post; a change to any of them is an edit.
 EDITED_FIELDS = ("title", "slug", "body", "summary", "category_id", "author_id")
@@ -52,7 +53,9 @@ def save_post(post, *, tags=None, time_chosen=None, edited_at=None):
     that becomes published now is dated now. Left out, a time given to a new post counts as
     chosen, and an existing post's time as chosen only if the caller changed it. `edited_at`
     is when the content was edited (an imported file's own date); it defaults to now and
-    never moves the edit time back."""
+    never moves the edit time back. A body over the size limit is a ValidationError, raised
+    before anything is rendered or written."""
+    validate_article_size(post.body or "")
     now = timezone.now()
     with writing():
         before = None

@@ -7,12 +7,21 @@ from dataclasses import dataclass, field
 from html import escape
 
 from . import markdown_ext
+from .limits import LIMIT_WARNING_PREFIX, validate_article_size
 from .sanitize import sanitize
 from .text import collapse, excerpt_and_reading, reading_minutes, text_of, truncate
 
 TOC_MIN_HEADINGS = 3
 
-__all__ = ["Rendered", "render_markdown", "sanitize", "truncate", "reading_minutes"]
+__all__ = [
+    "LIMIT_WARNING_PREFIX",
+    "Rendered",
+    "reading_minutes",
+    "render_markdown",
+    "sanitize",
+    "truncate",
+    "validate_article_size",
+]
 
 
 @dataclass(frozen=True)

@@ -44,11 +44,15 @@ def validate_article_size(body):
     if size > limit:
         raise ValidationError(
             gettext(
-                "The article is %(size)s of Markdown; the limit is %(limit)s. "
+                "The article is %(size)s of Markdown, %(over)s over the limit of %(limit)s. "
                 "Split it into several posts."
             ),
             code="article_too_large",
-            params={"size": filesizeformat(size), "limit": filesizeformat(limit)},
+            params={
+                "size": filesizeformat(size),
+                "over": filesizeformat(size - limit),
+                "limit": filesizeformat(limit),
+            },
         )
 
 
@@ -137,10 +141,10 @@ def current():
 
 
 def guard(md, current_budget):
-    """Makes every step of a Markdown instance check the hard deadline: each pre-, block, tree
-    and postprocessor run and each inline match. Python-Markdown's own quadratic corners (an
-    inline match rebuilds its whole paragraph; a block processor splits its whole block) are
-    then bounded by time, since every step of them passes through one of these."""
+    """Makes every step of a Markdown instance check the hard deadline: each pre-, block,
+    tree and postprocessor run, and each inline pattern tried. Python-Markdown's own
+    quadratic corners (an inline match rebuilds its whole paragraph; a block processor
+    splits its whole block) are then bounded by time: every step of them passes here."""
 
     def checked(method):
         def run(*args, **kwargs):
@@ -156,6 +160,8 @@ def guard(md, current_budget):
         processor.run = checked(processor.run)
     for pattern in md.inlinePatterns:
         pattern.handleMatch = checked(pattern.handleMatch)
+        # Asked for once per element and pattern: the check also runs on text with no match.
+        pattern.getCompiledRegExp = checked(pattern.getCompiledRegExp)
 
 
 BLANK_LINES_RE = re.compile(r"\n[ \t]*\n")

@@ -93,6 +93,50 @@ class DisplayMathPreprocessor(Preprocessor):
         return f"\n{bare}\n{prefix}{placeholder}\n{bare}\n{prefix}"
 
 
+ANGLE_RE = re.compile(r"<(?=[A-Za-z/!?])|>")
+# How many characters the HTML parser may read looking for the ends of tags (about 0.1 s a
+# million) before unclosed "<" are taken for text.
+HTML_SCAN_LIMIT = 5_000_000
+
+
+class StrayAngleBracketPreprocessor(Preprocessor):
+    """Python's HTML parser (which Python-Markdown's raw HTML support runs over the whole
+    text) reads from every "<" followed by a letter up to the next ">": 40 KB of "<a" without
+    one took 8 s in a single call nothing can interrupt. When the sum of those reads is
+    large, each "<" that another "<" follows before any ">" (no tag looks like that) becomes
+    the text "&lt;" instead. Below the limit nothing changes: "$a<b$ and $c<d$" stays TeX."""
+
+    def run(self, lines):
+        text = "\n".join(lines)
+        cost, stray = 0, []
+        next_close, next_bracket = len(text), ">"
+        for match in reversed(list(ANGLE_RE.finditer(text))):
+            position = match.start()
+            if match.group() == ">":
+                next_close = position
+            else:
+                cost += next_close - position
+                if next_bracket == "<" and not text.startswith("<!--", position):
+                    stray.append(position)
+            next_bracket = match.group()
+        stray.reverse()
+        if cost <= HTML_SCAN_LIMIT or not stray:
+            return lines
+        lt = self.md.htmlStash.store("&lt;")
+        out, pos = [], 0
+        for position in stray:
+            out += [text[pos:position], lt]
+            pos = position + 1
+        out.append(text[pos:])
+        budget = limits.current()
+        if budget is not None:
+            budget.warnings.append(
+                f"{limits.LIMIT_WARNING_PREFIX}{len(stray):,} unclosed < are shown as text, "
+                "not read as the start of HTML tags."
+            )
+        return "".join(out).split("\n")
+
+
 class EscapedDollarProcessor(InlineProcessor):
     """`\\$` is a literal dollar, written as a character reference so that no later pass
     (the raw-HTML formula pass included) can take it for a delimiter."""
@@ -207,6 +251,8 @@ class TechWritingExtension(Extension):
         md.inlinePatterns.register(EscapedDollarProcessor(r"\\\$", md), "escaped_dollar", 188)
         # After fenced code (25) has taken code blocks out, before raw HTML and blocks.
         md.preprocessors.register(DisplayMathPreprocessor(md), "display_math", 24)
+        # Just before raw HTML blocks are parsed (20).
+        md.preprocessors.register(StrayAngleBracketPreprocessor(md), "stray_angle_brackets", 21)
         # Above backslash escapes (180) so `\{` reaches TeX intact, below code spans (190)
         # so `$x$` inside backticks stays code.
         md.inlinePatterns.register(InlineMathProcessor(INLINE_DOLLAR_RE, md), "math_dollar", 185)

@@ -153,6 +153,8 @@ def formula_html(tex, display, warnings):
     (the page still renders and `warnings` gets a line naming the formula)."""
     tag, kind = ("div", "math-display") if display else ("span", "math-inline")
     budget = limits.current()
+    if budget is not None:
+        budget.check()
     if budget is not None and budget.skip_formula():
         # Out of time: the source, and one warning for all such formulas (limits.Budget).
         inner = f'<code class="math-source">{escape(tex.strip())}</code>'
