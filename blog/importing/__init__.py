@@ -40,6 +40,7 @@ __all__ = ["MARKDOWN_SUFFIXES", "OUTCOMES", "Importer", "Report", "discover", "l
 
 logger = logging.getLogger(__name__)
 DEFAULT_CATEGORY = "未分类"
+MAX_NOTES = 50
 OUTCOMES = ("created", "updated", "unchanged", "skipped", "failed")
 
 
@@ -202,6 +203,9 @@ class Importer:
                     + ", ".join(doc.extra_categories)
                 )
             check_lengths(doc)
+            if len(plan.notes) > MAX_NOTES:  # a report an author can still read
+                more = len(plan.notes) - MAX_NOTES
+                plan.notes[MAX_NOTES:] = [f"… and {more} more notes like these"]
         except ImportProblem as problem:
             return FileResult(shown, "failed", reason=str(problem))
         except OSError as exc:

@@ -248,7 +248,7 @@ def read_document(path: Path, text: str, fallback_date):
     if not title:
         # A file without a title in front matter: its first "# heading" is the title (and
         # is taken out of the body, which the page shows under the title anyway).
-        heading = re.search(r"^#\s+(.+?)\s*#*\s*$", body, re.MULTILINE)
+        heading = re.search(r"^#[ \t]+(.{1,500}?)[ \t]*#*[ \t]*$", body, re.MULTILINE)
         if heading:
             title = heading.group(1).strip()
             body = (body[: heading.start()] + body[heading.end() :]).strip()

@@ -3,6 +3,7 @@ that renders."""
 
 import re
 import shlex
+from bisect import bisect_right
 
 FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")
 # Block tags: {% codeblock … %} … {% endcodeblock %}, Jekyll's {% highlight lang %} … and
@@ -19,8 +20,13 @@ BLOCK_END = {
     "blockquote": re.compile(r"^\s*\{%-?\s*endblockquote\s*-?%\}\s*$"),
     "raw": re.compile(r"^\s*\{%-?\s*endraw\s*-?%\}\s*$"),
 }
-LIQUID_TAG_RE = re.compile(r"\{%-?\s*(?P<name>\w+)(?P<args>.*?)-?%\}")
-HUGO_SHORTCODE_RE = re.compile(r"\{\{[<%]\s*(?P<name>/?[\w.-]+)(?P<args>.*?)\s*[>%]\}\}")
+# Arguments are bounded, and end at the next opening: an opening without its closing on a
+# long line would otherwise be searched to the line's end from every opening.
+LIQUID_TAG_RE = re.compile(r"\{%-?\s*(?P<name>\w+)(?P<args>(?:(?!\{%).){0,500}?)-?%\}")
+HUGO_SHORTCODE_RE = re.compile(
+    r"\{\{[<%]\s*(?P<name>/?[\w.-]+)(?P<args>(?:(?!\{\{).){0,500}?)\s*[>%]\}\}"
+)
+TAG_NAME_RE = re.compile(r"\{%-?\s*(\w+)")
 
 
 def _args(text):
@@ -67,7 +73,10 @@ class SyntaxConverter:
         return f"/posts/{target.slug}/" + (f"#{anchor}" if anchor else "")
 
     def convert(self, body):
-        self.body = body
+        # Names of every Liquid tag, and where each block tag ends, found once: asked per
+        # tag, each question would read the whole body again.
+        self.tag_names = set(TAG_NAME_RE.findall(body))
+        self.block_ends = {}
         out, lines, i = [], body.split("\n"), 0
         fence = None
         while i < len(lines):
@@ -93,9 +102,7 @@ class SyntaxConverter:
             if block:
                 tag = block.group("liquid") or block.group("hugo")
                 args = block.group("largs") or block.group("hargs") or ""
-                end = next(
-                    (j for j in range(i + 1, len(lines)) if BLOCK_END[tag].match(lines[j])), None
-                )
+                end = self._end_of(tag, i, lines)
                 if end is not None:
                     out.extend(self._block(tag, args, lines[i + 1 : end]))
                     i = end + 1
@@ -104,6 +111,14 @@ class SyntaxConverter:
             out.append(self._inline(line, i + 1))
             i += 1
         return "\n".join(out)
+
+    def _end_of(self, tag, start, lines):
+        """The line of the first closing of `tag` after line `start`, or None."""
+        if tag not in self.block_ends:
+            self.block_ends[tag] = [j for j, line in enumerate(lines) if BLOCK_END[tag].match(line)]
+        ends = self.block_ends[tag]
+        at = bisect_right(ends, start)
+        return ends[at] if at < len(ends) else None
 
     def _block(self, tag, args, content):
         if tag == "raw":
@@ -137,9 +152,9 @@ class SyntaxConverter:
             return f"[{' '.join(args[1:]) or args[0]}]({args[0]})"
         if name in ("raw", "endraw"):
             return ""
-        if name.startswith("end") and re.search(r"\{%-?\s*" + name[3:] + r"\b", self.body):
+        if name.startswith("end") and name[3:] in self.tag_names:
             return ""  # the closing half of a paired theme tag, see below
-        if re.search(r"\{%-?\s*end" + re.escape(name) + r"\s*-?%\}", self.body):
+        if "end" + name in self.tag_names:
             # A theme's paired tag ({% note info %} … {% endnote %}): its content is prose.
             self.notes.append(f"line {number}: tag {{% {name} %}} removed, its content kept")
             return ""
