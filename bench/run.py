@@ -92,6 +92,9 @@ def main():
         verdict = "meets" if result["index"]["median_ms"] < 50 else "MISSES"
         print(f"Goal (median under 50 ms at 100,000 posts) on {result['database']}: {verdict}")
 
+    print("\nRendering one article (bench/bench_render.py):", flush=True)
+    subprocess.run([sys.executable, str(ROOT / "bench" / "bench_render.py")], check=True)
+
 
 if __name__ == "__main__":
     main()

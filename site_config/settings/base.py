@@ -244,6 +244,10 @@ BLOG = {
     "ADMIN_PATH": _admin_path(env.str("BLOG_ADMIN_PATH", default="admin/")),
 }
 
+# The admin posts an article form-encoded, where a byte of Chinese takes three ("%E5"): an
+# article at the size limit must still reach the form, which then names the limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * BLOG["MAX_ARTICLE_BYTES"] + 512 * 1024
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
