@@ -52,6 +52,20 @@ def test_an_article_over_the_limit_is_a_line_of_the_report(admin_client, setting
     assert "1 created, 0 updated, 0 unchanged, 1 failed." in html
 
 
+def test_an_uploaded_file_over_the_limit_is_a_line_of_the_report(admin_client, settings):
+    settings.BLOG = {**settings.BLOG, "MAX_ARTICLE_BYTES": 1000}
+    html = post_upload(admin_client, b"---\ntitle: big\n---\n" + b"x" * 70_000, "big.md")
+    assert "big.md" in html and "larger than the largest article" in html
+    assert "0 created, 0 updated, 0 unchanged, 1 failed." in html
+
+
+def test_a_central_directory_listing_more_members_than_allowed_is_refused(admin_client):
+    data = bytearray(make_zip([("a.md", GOOD.format(n=1))]))
+    end = data.rindex(b"PK\x05\x06")
+    data[end + 8 : end + 12] = struct.pack("<HH", 60000, 60000)  # entries claimed
+    assert "holds more than 5000 files" in post_upload(admin_client, bytes(data))
+
+
 def test_the_command_line_refuses_a_5_mb_file_without_reading_it(db, tmp_path):
     path = tmp_path / "huge.md"
     path.write_bytes(b"---\ntitle: huge\n---\n" + b"x" * 5_000_000)

@@ -4,6 +4,7 @@ temporary folder for the importer."""
 import datetime
 import lzma
 import os
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -13,6 +14,11 @@ from . import MARKDOWN_SUFFIXES, limits
 from .frontmatter import ImportProblem
 
 READABLE_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+# The end record is in the last 22 bytes, or before a comment of up to 64 KB.
+EOCD_SEARCH = 22 + 65535 + 20
+# Room per member in the central directory: its fixed part, a name of 255 bytes in each of a
+# few folders, and extra fields.
+DIRECTORY_ENTRY = 2048
 # What a damaged member raises while it is inflated: a bad CRC or a stream cut short is
 # BadZipFile or EOFError, a corrupt deflate, bzip2 or LZMA stream its own error.
 DAMAGED = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, ValueError, RuntimeError,
@@ -63,6 +69,7 @@ def unpack_upload(upload, folder: Path):
         return Unpacked([target])
     if suffix != ".zip":
         raise ImportProblem(f"{name}: upload a .md or .markdown file, or a .zip of them")
+    _check_directory(upload, name)
     try:
         archive = zipfile.ZipFile(upload)
     except UnicodeDecodeError as exc:  # flagged as UTF-8, and it is not
@@ -78,6 +85,34 @@ def unpack_upload(upload, folder: Path):
     if len(entries) == 1 and entries[0].is_dir():
         return Unpacked([entries[0]], refused)
     return Unpacked([folder], refused)
+
+
+def _check_directory(upload, name):
+    """Refuses an archive whose central directory lists too many members, read from its end
+    record before zipfile builds an object per member (a 50 MB upload can list a million)."""
+    upload.seek(0, os.SEEK_END)
+    size = upload.tell()
+    start = max(0, size - EOCD_SEARCH)
+    upload.seek(start)
+    tail = upload.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) < at + 22:
+        raise ImportProblem(f"{name} is not a readable zip archive")
+    entries, directory_size = struct.unpack("<HI", tail[at + 10 : at + 16])
+    if entries == 0xFFFF or directory_size == 0xFFFFFFFF:
+        # Zip64: the counts are in the Zip64 end record its locator (just before) points to.
+        locator = tail[max(0, at - 20) : at]
+        if len(locator) < 20 or not locator.startswith(b"PK\x06\x07"):
+            raise ImportProblem(f"{name} is not a readable zip archive")
+        (record,) = struct.unpack("<Q", locator[8:16])
+        upload.seek(record)
+        head = upload.read(56)
+        if len(head) < 56 or not head.startswith(b"PK\x06\x06"):
+            raise ImportProblem(f"{name} is not a readable zip archive")
+        entries, directory_size = struct.unpack("<QQ", head[32:48])
+    upload.seek(0)
+    if entries > limits.MAX_MEMBERS or directory_size > limits.MAX_MEMBERS * DIRECTORY_ENTRY:
+        raise ImportProblem(f"{name} holds more than {limits.MAX_MEMBERS} files")
 
 
 def _checked_members(archive, name):
