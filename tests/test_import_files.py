@@ -123,6 +123,17 @@ def svg_import(tmp_path, data):
     return report, post
 
 
+def test_an_svg_keeps_its_gradients_and_local_references(db, tmp_path):
+    data = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="4" height="4">'
+        b'<defs><linearGradient id="g"><stop offset="0" stop-color="red"/></linearGradient></defs>'
+        b'<rect id="r" width="4" height="4" style="fill:url(#g)"/><use xlink:href="#r"/></svg>'
+    )
+    svg_import(tmp_path, data)
+    stored_svg = default_storage.open("posts/post/fig.svg").read().decode()
+    assert 'style="fill:url(#g)"' in stored_svg and '<use href="#r"/>' in stored_svg
+
+
 def test_an_svg_is_stored_without_anything_that_runs(db, tmp_path):
     report, post = svg_import(tmp_path, HOSTILE_SVG)
     data = default_storage.open("posts/post/fig.svg").read().decode()

@@ -142,6 +142,11 @@ def test_a_name_longer_than_the_file_system_allows_is_refused(admin_client):
     assert not Post.objects.exists()
 
 
+def test_a_path_too_deep_is_refused(admin_client):
+    html = post_upload(admin_client, make_zip([("a/" * 2000 + "b.md", GOOD.format(n=1))]))
+    assert "too deep or too long" in html
+
+
 @pytest.mark.parametrize("order", [("x", "x/y.md"), ("x/y.md", "x")])
 def test_a_file_and_a_folder_of_one_name_are_refused(admin_client, order):
     html = post_upload(admin_client, make_zip([(name, GOOD.format(n=1)) for name in order]))

@@ -15,6 +15,9 @@ MAX_RATIO = 100
 RATIO_FROM_BYTES = 1024 * 1024
 # Most file systems refuse a longer name (per component, in bytes).
 MAX_NAME_BYTES = 255
+# A whole path: well within the 4,096 bytes Linux allows, and few folders (each member's
+# folders are checked against the other members' names).
+MAX_PATH_BYTES, MAX_DEPTH = 2048, 64
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_POST_IMAGE_BYTES = 100 * 1024 * 1024
 CHUNK = 64 * 1024

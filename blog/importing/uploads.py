@@ -158,6 +158,11 @@ def _safe_path(shown, name):
     # A member may not climb out of the folder ("zip slip").
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:
         raise ImportProblem(f"{name}: unsafe path in the archive: {shown}")
+    if (
+        len(relative.parts) > limits.MAX_DEPTH
+        or len(str(relative).encode()) > limits.MAX_PATH_BYTES
+    ):
+        raise ImportProblem(f"{name}: a path in the archive is too deep or too long: {shown[:60]}…")
     for part in relative.parts:
         if len(part.encode()) > limits.MAX_NAME_BYTES:
             raise ImportProblem(
