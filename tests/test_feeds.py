@@ -136,6 +136,16 @@ def test_relative_links_and_images_become_absolute(client, tricky_posts):
         assert attribute not in content
 
 
+def test_text_that_looks_like_an_attribute_stays_as_written(client, make_post):
+    # Found by the XSS sweep: the rewriting ran over the text too, and made an article's
+    # src="x/../../../y" an address, eating the path it was explaining.
+    make_post(body='写 src="x/../../../y 然后 `code` 和 <b>粗</b> 结束"。')
+    feed = json.loads(fetch(client, "/feed/json/").content)
+    assert (
+        'src="x/../../../y 然后 <code>code</code> 和 <b>粗</b>' in feed["items"][0]["content_html"]
+    )
+
+
 def test_json_feed_has_what_readers_need(client, tricky_posts):
     feed = json.loads(fetch(client, "/feed/json/").content)
     assert feed["feed_url"] == "http://testserver/feed/json/"

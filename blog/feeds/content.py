@@ -14,6 +14,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ..rendering.sanitize import MATHML_TAGS
 
+# A start tag of the sanitized HTML: its text and attribute values carry < and > escaped, so
+# every "<" that begins a name begins a real tag, and only tags have attributes to rewrite.
+START_TAG_RE = re.compile(r"<[a-zA-Z][^<>]*>")
 URL_ATTRIBUTE_RE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 FORMULA_RE = re.compile(
     r'<(?P<tag>span|div) class="math (?P<kind>math-inline|math-display)">'
@@ -38,7 +41,8 @@ def absolutize(html, page_url):
     def fix(match):
         return f"{match.group(1)}{urljoin(page_url, match.group(2))}{match.group(3)}"
 
-    return URL_ATTRIBUTE_RE.sub(fix, html)
+    # Within tags only: an article that writes src="../x" in its text means the text.
+    return START_TAG_RE.sub(lambda tag: URL_ATTRIBUTE_RE.sub(fix, tag.group()), html)
 
 
 def formulas_as_tex(html):
