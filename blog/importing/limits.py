@@ -2,8 +2,9 @@
 and 9). Each bound is checked against what a file or an archive declares first, then against
 what reading it actually gives, since a header can lie."""
 
-from django.conf import settings
+from django.core.exceptions import ValidationError
 
+from ..rendering.limits import max_article_bytes, validate_article_bytes
 from .frontmatter import MAX_FRONT_MATTER_BYTES, ImportProblem
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -23,24 +24,18 @@ MAX_POST_IMAGE_BYTES = 100 * 1024 * 1024
 CHUNK = 64 * 1024
 
 
-def article_limit():
-    return settings.BLOG["MAX_ARTICLE_BYTES"]
-
-
 def check_article(size):
-    """The one question the importer asks about an article's size, in bytes of UTF-8."""
-    # Issue 10: to ask the rendering's own rule once it has a home, so that the editor and
-    # the importer refuse the same articles; until then the same setting, read here.
-    limit = article_limit()
-    if size > limit:
-        raise ImportProblem(
-            f"{size:,} bytes, larger than the largest article ({limit} bytes); split it"
-        )
+    """The rendering's own rule (blog.rendering.limits), so the editor and the importer refuse
+    the same articles; said as a report line."""
+    try:
+        validate_article_bytes(size)
+    except ValidationError as exc:
+        raise ImportProblem(" ".join(exc.messages)) from exc
 
 
 def markdown_file_limit():
     """The largest Markdown file worth opening: an article and its front matter."""
-    return article_limit() + MAX_FRONT_MATTER_BYTES
+    return max_article_bytes() + MAX_FRONT_MATTER_BYTES
 
 
 def check_markdown_file(size):

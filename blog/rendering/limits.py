@@ -40,6 +40,11 @@ def validate_article_size(body):
     or bytes). Raises ValidationError naming the size and the limit; the admin form, the write
     path and the importer all call it before rendering anything."""
     size = len(body) if isinstance(body, bytes) else len(body.encode("utf-8", "surrogatepass"))
+    validate_article_bytes(size)
+
+
+def validate_article_bytes(size):
+    """The same rule for an article known by its size (a file not yet read)."""
     limit = max_article_bytes()
     if size > limit:
         raise ValidationError(
