@@ -12,6 +12,7 @@ import time
 
 import pytest
 from django.db import OperationalError, connection
+from django.db.backends.postgresql.base import DatabaseWrapper as PostgresWrapper
 from django.db.utils import ConnectionHandler
 
 from tests.servers import (
@@ -298,6 +299,45 @@ def test_a_query_to_a_hung_server_is_given_up_after_its_deadline(postgres, djang
             finally:
                 postgres.resume()
             time.sleep(1.1)
+            with database.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                assert cursor.fetchone() == (1,)
+        finally:
+            database.close()
+
+
+@needs_postgres_binaries
+def test_a_health_check_answered_as_its_deadline_passed_is_not_trusted(
+    postgres, django_db_blocker, monkeypatch
+):
+    """Found by the load test: on a busy machine the check can return just as the watchdog
+    shuts its socket; the connection was then kept and the next query failed, a 503 while
+    the database was fine. Such a connection is replaced instead."""
+    handler = ConnectionHandler(
+        {
+            "default": {
+                "ENGINE": "blog.postgresql",
+                "NAME": "postgres",
+                "USER": "postgres",
+                "HOST": "127.0.0.1",
+                "PORT": postgres.port,
+                "OPTIONS": {"health_check_timeout": 0.05, "connect_timeout": 2},
+            }
+        }
+    )
+    database = handler["default"]
+
+    def answers_late(self):
+        time.sleep(0.3)  # the check's own answer came, but only after the deadline
+        return True
+
+    with django_db_blocker.unblock():
+        try:
+            database.ensure_connection()
+            monkeypatch.setattr(PostgresWrapper, "is_usable", answers_late)
+            assert database.is_usable() is False
+            monkeypatch.undo()
+            database.close()
             with database.cursor() as cursor:
                 cursor.execute("SELECT 1")
                 assert cursor.fetchone() == (1,)

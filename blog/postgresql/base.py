@@ -75,8 +75,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return watchdog.bound(self.connection, seconds, gave_up if hung else None)
 
     def _bounded_execute(self, execute, sql, params, many, context):
-        with self._bound(self.client_timeout):
-            return execute(sql, params, many, context)
+        with self._bound(self.client_timeout) as deadline:
+            result = execute(sql, params, many, context)
+        if deadline.expired:
+            # The answer came, but the connection is gone with its socket: whatever follows
+            # in this transaction would fail, so this is the error, and Django closes it.
+            raise base.Database.OperationalError(
+                "the database answered past its deadline; its connection was closed"
+            )
+        return result
 
     def _commit(self):
         with self._bound(self.client_timeout):
@@ -92,5 +99,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return False
         # A slow answer here may be a busy machine rather than a hung server: the connection
         # is replaced, and only if connecting fails too is the database taken for down.
-        with self._bound(self.health_check_timeout, hung=False):
-            return super().is_usable()
+        with self._bound(self.health_check_timeout, hung=False) as deadline:
+            usable = super().is_usable()
+        # Answered in time, but its socket may have been shut as it did (see Deadline): a
+        # connection used after that fails its next query, a false outage under load.
+        return usable and not deadline.expired

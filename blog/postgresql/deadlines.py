@@ -18,6 +18,10 @@ from contextlib import contextmanager
 logger = logging.getLogger("blog.database")
 
 
+class Deadline:
+    expired = False
+
+
 class Watchdog:
     def __init__(self):
         self._wake = threading.Condition()
@@ -26,11 +30,15 @@ class Watchdog:
 
     @contextmanager
     def bound(self, connection, seconds, on_expiry=None):
-        """Shuts `connection` down if the block still runs after `seconds`."""
+        """Shuts `connection` down if the block still runs after `seconds`. Yields a Deadline
+        whose `expired` says, once the block is over, whether that happened: a call can
+        return just before the watchdog, woken at the same moment, shuts its socket, and the
+        connection is then dead though the call succeeded."""
+        deadline = Deadline()
         if connection is None or not seconds:
-            yield
+            yield deadline
             return
-        token = object()
+        token = deadline
         with self._wake:
             self._due[token] = (time.monotonic() + seconds, connection, on_expiry)
             if self._thread is None or not self._thread.is_alive():  # also after a fork
@@ -40,7 +48,7 @@ class Watchdog:
                 self._thread.start()
             self._wake.notify()
         try:
-            yield
+            yield deadline
         finally:
             with self._wake:
                 self._due.pop(token, None)
@@ -54,6 +62,7 @@ class Watchdog:
                         # Under the lock: the call cannot have finished and handed the
                         # connection to the next query in the meantime.
                         del self._due[token]
+                        token.expired = True
                         self._expire(connection, on_expiry)
                 pending = [deadline for deadline, _, _ in self._due.values()]
                 self._wake.wait(timeout=min(pending) - now if pending else None)
