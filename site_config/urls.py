@@ -2,7 +2,6 @@ import re
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path, re_path
@@ -10,12 +9,12 @@ from django.views.generic import TemplateView
 
 from blog.media import serve_media
 from blog.readonly import read_only
-from blog.sitemaps import sitemaps
+from blog.sitemaps import sitemap_view
 
 urlpatterns = [
     re_path(rf"^{re.escape(settings.BLOG['ADMIN_PATH'])}", admin.site.urls),
     # Public and read-only, as every address of blog.urls: GET and HEAD, 405 otherwise.
-    path("sitemap.xml", read_only(sitemap), {"sitemaps": sitemaps}, name="sitemap"),
+    path("sitemap.xml", read_only(sitemap_view), name="sitemap"),
     path(
         "robots.txt",
         read_only(TemplateView.as_view(template_name="robots.txt", content_type="text/plain")),

@@ -53,6 +53,21 @@ def test_every_sitemap_address_answers(client, demo):
         assert client.get(location.removeprefix("http://testserver")).status_code == 200, location
 
 
+def test_the_sitemap_is_built_once_per_change(client, make_post, django_assert_max_num_queries):
+    """Found by the load test: built afresh for each request, the sitemap of 10,000 articles
+    held every worker for seconds. It is kept like the feeds, and a change still shows."""
+    make_post(slug="first")
+    first = client.get("/sitemap.xml")
+    assert first.status_code == 200 and first["Content-Type"] == "application/xml"
+    with django_assert_max_num_queries(2):  # the site's freshness, nothing of the posts
+        again = client.get("/sitemap.xml")
+    assert again.content == first.content
+    assert client.get("/sitemap.xml", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    make_post(slug="second")
+    changed = client.get("/sitemap.xml", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and b"/posts/second/" in changed.content
+
+
 def test_robots_keeps_crawlers_out_of_search_and_does_not_name_the_admin(client, db):
     """The admin's pages say noindex themselves; robots.txt is public, and naming an admin
     moved by BLOG_ADMIN_PATH there would undo the move."""

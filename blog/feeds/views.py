@@ -1,16 +1,10 @@
 """RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the site, each category and each tag.
 
-A built feed is kept in the shared cache under the site's freshness token (blog.freshness),
-so it is built once per change of the site and then served without a query. Its ETag is a
-digest of its bytes: after a change elsewhere on the site the feed is built again, and if its
-bytes came out the same, a feed reader's conditional request still gets 304. Last-Modified
-comes from the moment the bytes last changed, remembered beside them, so it never moves
-backwards (a deleted or renamed entry changes it as surely as a new one).
+Each is served through `cached_feed`: built once per change of the site, with ETag and
+Last-Modified from its bytes (blog.conditional).
 """
 
 import copy
-import hashlib
-import math
 import re
 from datetime import UTC, timedelta
 from html import escape as html_escape
@@ -18,24 +12,22 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.core.cache import cache
-from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
-from django.utils.http import http_date, parse_etags, parse_http_date_safe, quote_etag
 from taggit.models import Tag
 
-from .. import freshness
+from .. import conditional
 from ..models import Category, Post
 from .content import absolutize
 from .writers import ContentAtomFeed, ContentRssFeed
 
 FEED_MAX_AGE = 300
-FEED_CACHE_SECONDS = 24 * 60 * 60
-# Remembered longer than any built feed: it is what keeps Last-Modified from going back.
-VERSION_SECONDS = 30 * 24 * 60 * 60
+
+
+def cached_feed(view):
+    return conditional.kept(view, max_age=FEED_MAX_AGE)
 
 
 def posts_in(kind, obj):
@@ -58,87 +50,6 @@ def subject(kind, slug):
             raise Http404("No published post carries this tag.")
         return tag
     return None
-
-
-def _changed_at(address, etag):
-    """When the feed at `address` (a digest of it) first had these bytes: remembered beside
-    its last ETag (and, without a shared cache, by each worker for itself: each remembers a
-    moment no earlier than the change, which is all the rule below needs)."""
-    key = f"feed-version:{address}"
-    known = cache.get(key)
-    if known and known["etag"] == etag:
-        return known["since"]
-    since = timezone.now()
-    cache.set(key, {"etag": etag, "since": since}, VERSION_SECONDS)
-    return since
-
-
-def _whole_second_after(moment):
-    return math.floor(moment.timestamp()) + 1
-
-
-def last_modified(since, now):
-    """HTTP dates have whole seconds and may not lie in the future: the end of the second
-    in which the bytes changed, once that second is over, else the current second."""
-    return min(_whole_second_after(since), math.floor(now.timestamp()))
-
-
-def not_modified(request, etag, since):
-    """Whether a conditional GET may be answered 304. If-None-Match decides when present
-    (RFC 9110 §13.2.2). If-Modified-Since alone only when the reader's date is at or past
-    the end of the second of the change: a copy made within that second, before a second
-    change in it, carries an earlier date (see last_modified), so it is never kept stale."""
-    if request.method not in ("GET", "HEAD"):
-        return False
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        wanted = etag.removeprefix("W/")
-        return any(
-            tag == "*" or tag.removeprefix("W/") == wanted for tag in parse_etags(if_none_match)
-        )
-    if_modified_since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
-    return if_modified_since is not None and if_modified_since >= _whole_second_after(since)
-
-
-def cached_feed(view):
-    """Serves a feed view from the shared cache under the site's freshness, with ETag and
-    Last-Modified, answering conditional requests with 304. It is kept per origin
-    (freshness.cache_origin: never per port, never for a host only a pattern admits) and
-    built for that origin alone, so no made-up host or port reaches another reader."""
-
-    def serve(request, *args, **kwargs):
-        origin = freshness.cache_origin(request)
-        if origin is not None:
-            request = freshness.addressed_to(request, origin)
-            # A digest: an address may be as long as a request line, a cache key may not.
-            address = hashlib.sha256(f"{origin}{request.path}".encode()).hexdigest()[:32]
-            key = f"feed:{address}:{freshness.current()}"
-            stored = cache.get(key)
-        else:  # built for this host, never kept
-            address = key = stored = None
-        if stored is None:
-            built = view(request, *args, **kwargs)
-            if built.status_code != 200:
-                return built
-            etag = quote_etag(hashlib.sha256(built.content).hexdigest()[:32])
-            stored = {
-                "body": built.content,
-                "type": built["Content-Type"],
-                "etag": etag,
-                "since": _changed_at(address, etag) if address else timezone.now(),
-            }
-            if key:
-                cache.set(key, stored, FEED_CACHE_SECONDS)
-        if not_modified(request, stored["etag"], stored["since"]):
-            response = HttpResponseNotModified()
-        else:
-            response = HttpResponse(stored["body"], content_type=stored["type"])
-        response["ETag"] = stored["etag"]
-        response["Last-Modified"] = http_date(last_modified(stored["since"], timezone.now()))
-        patch_cache_control(response, public=True, max_age=FEED_MAX_AGE)
-        return response
-
-    return serve
 
 
 def feed_language():
