@@ -316,3 +316,22 @@ def test_no_zip_makes_the_upload_fail(admin_client, members, at, noise):
         data[at : at + len(noise)] = noise  # a damaged archive
     html = post_upload(admin_client, bytes(data))
     assert 'class="import-summary"' in html or 'class="errornote"' in html
+
+
+def test_a_zip_made_on_a_mac_imports_its_posts_and_not_their_metadata(admin_client):
+    data = make_zip(
+        [
+            ("site/a.md", GOOD.format(n=1)),
+            ("__MACOSX/site/._a.md", b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X"),
+        ]
+    )
+    html = post_upload(admin_client, data)
+    assert "1 created, 0 updated, 0 unchanged, 0 failed." in html
+    assert Post.objects.get().source_key == "path:a.md"  # the folder's own paths
+
+
+def test_a_nul_character_is_refused_alike_on_every_database(admin_client):
+    data = make_zip([("a.md", "---\ntitle: 零\n---\n第一行\n第二\x00行\n")])
+    html = post_upload(admin_client, data)
+    assert "a NUL character on line 5" in html
+    assert not Post.objects.exists()

@@ -294,13 +294,19 @@ class Importer:
         with path.open("rb") as stream:
             data = limits.read_bounded(stream, limits.markdown_file_limit(), path.name)
         try:
-            return data.decode("utf-8-sig")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise ImportProblem(
                 f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
                 "save it as UTF-8 and import again"
             ) from exc
+        if "\0" in text:
+            # PostgreSQL cannot store it and the editor's form refuses it: the same answer on
+            # every database, before anything is written.
+            line = text[: text.index("\0")].count("\n") + 1
+            raise ImportProblem(f"a NUL character on line {line}: this is not a text file")
+        return text
 
     @staticmethod
     def _find_category(doc):

@@ -12,7 +12,9 @@ SITE_LAYOUTS = (
 )
 POST_FOLDERS = ("_posts", "_drafts", "content")
 HOME_LEVELS = 5
-SKIPPED_FOLDERS = {"node_modules", "themes", "public", "vendor", "resources", ".git", "_site"}
+SKIPPED_FOLDERS = {
+    "node_modules", "themes", "public", "vendor", "resources", ".git", "_site", "__MACOSX",
+}  # fmt: skip
 SKIPPED_NAMES = {"readme", "changelog", "license", "contributing", "_index"}
 
 
@@ -24,6 +26,8 @@ def _markdown_under(folder):
             and path.suffix.lower() in MARKDOWN_SUFFIXES
             and path.stem.lower() not in SKIPPED_NAMES
             and not any(p.startswith(".") or p in SKIPPED_FOLDERS for p in parts[:-1])
+            # macOS's zip keeps each file's metadata beside it as ._name (in __MACOSX/).
+            and not path.name.startswith("._")
         ):
             yield path
 

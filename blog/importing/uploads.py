@@ -81,7 +81,7 @@ def unpack_upload(upload, folder: Path):
         refused = _extract(archive, members, folder, name)
     # A zip of a folder ("my-site/…") is that folder: paths inside it, which are what a
     # post remembers as its source, are then the same as when the folder is imported.
-    entries = list(folder.iterdir())
+    entries = [entry for entry in folder.iterdir() if entry.name != "__MACOSX"]
     if len(entries) == 1 and entries[0].is_dir():
         return Unpacked([entries[0]], refused)
     return Unpacked([folder], refused)
