@@ -33,10 +33,10 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from loadgen import KIND_HEADER, Kind, fetch, run_load, server_memory  # noqa: E402
+from scratch import scratch_postgres  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDER = ROOT / "data" / "bench"
-POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
 # Tests use database 15 of the shared Redis; this run keeps to 14 and empties it afterwards.
 REDIS = os.environ.get("BENCH_LOAD_REDIS", "redis://127.0.0.1:6379/14")
 MEMORY_WINDOW = 10.0
@@ -399,19 +399,6 @@ def run_one(name, database_url, *, redis_url=None, posts, seconds, connections, 
     return summary
 
 
-def scratch_postgres():
-    import psycopg
-
-    try:
-        with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=3) as conn:
-            conn.execute("DROP DATABASE IF EXISTS blog_bench_load")
-            conn.execute("CREATE DATABASE blog_bench_load")
-    except psycopg.OperationalError as exc:
-        print(f"PostgreSQL not reachable at {POSTGRES}: {exc}; loading SQLite only.")
-        return None
-    return POSTGRES.rsplit("/", 1)[0] + "/blog_bench_load"
-
-
 def scratch_redis():
     """The shared Redis, our database number of it emptied; None when it does not answer."""
     import redis
@@ -435,7 +422,7 @@ def main():
     wanted = os.environ.get("BENCH_LOAD_DATABASES", "postgresql,sqlite").split(",")
     FOLDER.mkdir(parents=True, exist_ok=True)
     runs = []
-    if "postgresql" in wanted and (postgres := scratch_postgres()):
+    if "postgresql" in wanted and (postgres := scratch_postgres("blog_bench_load")):
         redis_client = scratch_redis()
         name = "PostgreSQL + Redis" if redis_client else "PostgreSQL"
         runs.append((name, postgres, REDIS if redis_client else None, redis_client))

@@ -12,9 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scratch import scratch_postgres  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000").split(",")]
-POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
 def manage(database_url, *args):
@@ -26,26 +29,13 @@ def manage(database_url, *args):
     )  # fmt: skip
 
 
-def scratch_postgres():
-    import psycopg
-
-    try:
-        with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=3) as conn:
-            conn.execute("DROP DATABASE IF EXISTS blog_bench")
-            conn.execute("CREATE DATABASE blog_bench")
-    except psycopg.OperationalError as exc:
-        print(f"PostgreSQL not reachable at {POSTGRES}: {exc}; measuring SQLite only.")
-        return None
-    return POSTGRES.rsplit("/", 1)[0] + "/blog_bench"
-
-
 def main():
     folder = ROOT / "data" / "bench"
     folder.mkdir(parents=True, exist_ok=True)
     sqlite_file = folder / "bench.sqlite3"
     sqlite_file.unlink(missing_ok=True)
     databases = [("SQLite", f"sqlite:///{sqlite_file}")]
-    if postgres := scratch_postgres():
+    if postgres := scratch_postgres("blog_bench"):
         databases.append(("PostgreSQL", postgres))
     rows = []
     for name, url in databases:

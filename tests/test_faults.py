@@ -264,23 +264,26 @@ def test_pages_answer_quickly_while_redis_is_away(healthy, redis_server, fault):
     wait_for_pages(healthy)
 
 
+def own_connection(postgres, options):
+    """A connection of our backend to the test's own server, apart from the test database."""
+    settings = {
+        "ENGINE": "blog.postgresql",
+        "NAME": "postgres",
+        "USER": "postgres",
+        "HOST": "127.0.0.1",
+        "PORT": postgres.port,
+        "OPTIONS": options,
+    }
+    return ConnectionHandler({"default": settings})["default"]
+
+
 @needs_postgres_binaries
 def test_a_query_to_a_hung_server_is_given_up_after_its_deadline(postgres, django_db_blocker):
     """The server's own statement_timeout cannot fire while it hangs: the client's deadline
     ends the wait, and until the retry interval has passed nobody waits again."""
-    handler = ConnectionHandler(
-        {
-            "default": {
-                "ENGINE": "blog.postgresql",
-                "NAME": "postgres",
-                "USER": "postgres",
-                "HOST": "127.0.0.1",
-                "PORT": postgres.port,
-                "OPTIONS": {"client_timeout": 0.5, "retry_seconds": 1, "connect_timeout": 2},
-            }
-        }
+    database = own_connection(
+        postgres, {"client_timeout": 0.5, "retry_seconds": 1, "connect_timeout": 2}
     )
-    database = handler["default"]
     with django_db_blocker.unblock():
         try:
             with database.cursor() as cursor:
@@ -313,19 +316,7 @@ def test_a_health_check_answered_as_its_deadline_passed_is_not_trusted(
     """Found by the load test: on a busy machine the check can return just as the watchdog
     shuts its socket; the connection was then kept and the next query failed, a 503 while
     the database was fine. Such a connection is replaced instead."""
-    handler = ConnectionHandler(
-        {
-            "default": {
-                "ENGINE": "blog.postgresql",
-                "NAME": "postgres",
-                "USER": "postgres",
-                "HOST": "127.0.0.1",
-                "PORT": postgres.port,
-                "OPTIONS": {"health_check_timeout": 0.05, "connect_timeout": 2},
-            }
-        }
-    )
-    database = handler["default"]
+    database = own_connection(postgres, {"health_check_timeout": 0.05, "connect_timeout": 2})
 
     def answers_late(self):
         time.sleep(0.3)  # the check's own answer came, but only after the deadline
