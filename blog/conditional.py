@@ -10,6 +10,7 @@ from the moment the bytes last changed, remembered beside them, so it never move
 
 import hashlib
 import math
+import zlib
 
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
@@ -23,6 +24,10 @@ from . import freshness
 # address in each key tells them apart).
 KEY_PREFIX = "feed"
 CACHE_SECONDS = 24 * 60 * 60
+# Bodies are kept compressed, at zlib's fastest level: the sitemap of 10,000 articles goes
+# from 1.4 MB to 32 KB in 2 ms. Read from Redis whole, 1.4 MB took 0.7-1.0 s in a worker
+# whose other threads were busy, each chunk of the reply waiting for the GIL; compressed,
+# 10-80 ms (the load test had the sitemap at 3.5 s a request).
 # Remembered longer than any built document: it is what keeps Last-Modified from going back.
 VERSION_SECONDS = 30 * 24 * 60 * 60
 
@@ -89,7 +94,7 @@ def kept(view, max_age):
                 return built
             etag = quote_etag(hashlib.sha256(built.content).hexdigest()[:32])
             stored = {
-                "body": built.content,
+                "body": zlib.compress(built.content, 1),
                 "type": built["Content-Type"],
                 "etag": etag,
                 "since": _changed_at(address, etag) if address else timezone.now(),
@@ -99,7 +104,7 @@ def kept(view, max_age):
         if not_modified(request, stored["etag"], stored["since"]):
             response = HttpResponseNotModified()
         else:
-            response = HttpResponse(stored["body"], content_type=stored["type"])
+            response = HttpResponse(zlib.decompress(stored["body"]), content_type=stored["type"])
         response["ETag"] = stored["etag"]
         response["Last-Modified"] = http_date(last_modified(stored["since"], timezone.now()))
         patch_cache_control(response, public=True, max_age=max_age)
