@@ -38,10 +38,13 @@ class LabelAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        # A name without a letter or digit (🔥, C#?) fills no slug as it is typed: left
+        # A name without a letter or digit (🔥, !!!) fills no slug as it is typed: left
         # empty, the write path makes one from the name, or from the id (models.fallback_slug).
-        form.base_fields["slug"].required = False
-        form.base_fields["slug"].help_text = _(
+        slug = form.base_fields.get("slug")
+        if slug is None:  # read-only, for a user who may only view
+            return form
+        slug.required = False
+        slug.help_text = _(
             "The address. Left empty, it is made from the name, or from the number of the "
             "entry when the name has no letter or digit."
         )

@@ -154,3 +154,61 @@ def test_previews_follow_who_may_change_the_post(client, author, editor, make_po
     client.force_login(editor)
     assert client.get(own.get_absolute_url()).status_code == 200
     assert client.get(theirs.get_absolute_url()).status_code == 200
+
+
+SINGLE_PERMISSIONS = [
+    ("blog", codename)
+    for codename in (
+        "view_post", "add_post", "change_post", "delete_post", "publish_post",
+        "view_category", "add_category", "change_category", "delete_category",
+    )
+] + [("taggit", c) for c in ("view_tag", "add_tag", "change_tag", "delete_tag")]  # fmt: skip
+
+
+@pytest.mark.parametrize("app_label, codename", SINGLE_PERMISSIONS)
+def test_one_permission_alone_changes_no_one_else_s_post(
+    client, django_user_model, editor, make_post, app_label, codename
+):
+    """A staff account with a single permission tries every admin page and action on posts
+    it did not write: nothing answers 500, and no existing post changes."""
+    draft = make_post(status=Post.Status.DRAFT, author=editor, tags=["草稿标签"])
+    live = make_post(author=editor, tags=["已发布标签"])
+    tag = live.tags.get()
+    snapshot = lambda: sorted(  # noqa: E731
+        Post.objects.values_list("id", "title", "status", "published_at", "body", "author_id")
+    )
+    before = snapshot()
+    user = django_user_model.objects.create_user("one", password="pw-123456789", is_staff=True)
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    )
+    client.force_login(user)
+    posts = "/admin/blog/post/"
+    attempts = [
+        ("get", posts, {}),
+        ("get", f"{posts}add/", {}),
+        ("get", f"{posts}import/", {}),
+        ("get", "/admin/blog/category/", {}),
+        ("get", "/admin/taggit/tag/", {}),
+        ("get", f"/admin/taggit/tag/{tag.pk}/change/", {}),
+        ("get", f"/admin/blog/category/{live.category_id}/change/", {}),
+        ("get", draft.get_absolute_url(), {}),
+    ]
+    for post in (draft, live):
+        for page in ("change", "delete", "history"):
+            attempts.append(("get", f"{posts}{post.pk}/{page}/", {}))
+        attempts += [
+            ("post", f"{posts}{post.pk}/change/", form_data(post, title="改写", status="draft")),
+            ("post", f"{posts}{post.pk}/delete/", {"post": "yes"}),
+        ]
+        for action in ("publish", "unpublish", "delete_selected"):
+            attempts.append(
+                ("post", posts, {"action": action, "_selected_action": [post.pk], "post": "yes"})
+            )
+    attempts.append(
+        ("post", "/admin/taggit/tag/", {"action": "merge", "_selected_action": [tag.pk]})
+    )
+    for method, url, data in attempts:
+        response = getattr(client, method)(url, data)
+        assert response.status_code in (200, 302, 403, 404), (codename, method, url)
+    assert snapshot() == before, codename
