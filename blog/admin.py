@@ -2,6 +2,7 @@ import tempfile
 from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -189,6 +190,7 @@ class PostAdmin(admin.ModelAdmin):
                         user=request.user,
                         all_or_nothing=form.cleaned_data["all_or_nothing"],
                         confine=Path(folder),
+                        seconds=settings.BLOG["IMPORT_SECONDS"],
                     ).run(unpacked.paths, refused=unpacked.refused)
                     for result in report.results:
                         result.path = str(Path(result.path).relative_to(folder))

@@ -335,3 +335,51 @@ def test_a_nul_character_is_refused_alike_on_every_database(admin_client):
     html = post_upload(admin_client, data)
     assert "a NUL character on line 5" in html
     assert not Post.objects.exists()
+
+
+# --- Time ---------------------------------------------------------------------------------------
+
+
+def ticking(monkeypatch, seconds_per_look):
+    """The importer's clock moving on `seconds_per_look` each time it is read."""
+    now = [0.0]
+
+    def clock():
+        now[0] += seconds_per_look
+        return now[0]
+
+    monkeypatch.setattr("blog.importing.clock", clock)
+
+
+def test_an_upload_stops_at_its_time_and_says_which_files_wait(admin_client, settings, monkeypatch):
+    settings.BLOG = {**settings.BLOG, "IMPORT_SECONDS": 25}
+    # Each look at the clock is 1 s: the start is at 1 (so the time is up at 26), reading
+    # nine files takes it to 10, checking them to 19, and six writes (20-25) fit before 26.
+    ticking(monkeypatch, 1)
+    data = make_zip([(f"{n}.md", GOOD.format(n=n)) for n in range(1, 10)])
+    html = post_upload(admin_client, data)
+    created = Post.objects.count()
+    assert created == 6
+    assert "ran out before this file" in html
+    assert f"{created} created, 0 updated, 0 unchanged, {9 - created} skipped, 0 failed." in html
+    monkeypatch.undo()
+    again = post_upload(admin_client, data)  # the rest come in; the first are recognised
+    assert f"{9 - created} created, 0 updated, {created} unchanged, 0 failed." in again
+    assert Post.objects.count() == 9
+
+
+def test_all_or_nothing_out_of_time_writes_nothing(admin_client, settings, monkeypatch):
+    settings.BLOG = {**settings.BLOG, "IMPORT_SECONDS": 8}
+    ticking(monkeypatch, 1)
+    data = make_zip([(f"{n}.md", GOOD.format(n=n)) for n in range(1, 4)])
+    html = post_upload(admin_client, data, all_or_nothing="on")
+    assert not Post.objects.exists()
+    assert "ran out before this file" in html and "failed" in html
+
+
+def test_the_command_line_has_no_time_limit(db, tmp_path, monkeypatch):
+    ticking(monkeypatch, 3600)
+    for n in (1, 2):
+        (tmp_path / f"{n}.md").write_text(GOOD.format(n=n), encoding="utf-8")
+    call_command("import_markdown", str(tmp_path), stdout=io.StringIO())
+    assert Post.objects.count() == 2

@@ -16,6 +16,7 @@ who may not publish. The command line (no user) has every right.
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -41,6 +42,8 @@ __all__ = ["MARKDOWN_SUFFIXES", "OUTCOMES", "Importer", "Report", "discover", "l
 logger = logging.getLogger(__name__)
 DEFAULT_CATEGORY = "未分类"
 MAX_NOTES = 50
+# Read through the module, so tests can run an import on a clock of their own.
+clock = time.monotonic
 OUTCOMES = ("created", "updated", "unchanged", "skipped", "failed")
 
 
@@ -96,8 +99,14 @@ def renamed(labels, slug):
 
 
 class Importer:
-    def __init__(self, dry_run=False, storage=None, user=None, all_or_nothing=False, confine=None):
+    def __init__(
+        self, dry_run=False, storage=None, user=None, all_or_nothing=False, confine=None,
+        seconds=None,
+    ):  # fmt: skip
         self.dry_run, self.all_or_nothing = dry_run, all_or_nothing
+        # The whole import's time, when it runs inside a request (the admin's upload): each
+        # article's rendering is bounded, but a zip of many could still outlast any proxy.
+        self.seconds, self.deadline = seconds, None
         self.storage = storage or default_storage
         self.user = user  # None: the command line, with every right
         self.confine = confine  # an upload's folder: nothing is taken from outside it
@@ -107,6 +116,7 @@ class Importer:
     def run(self, paths, progress=None, refused=()):
         """Imports the files under `paths`; `refused` are files already turned down (path,
         reason), such as a zip's members over the size limit, reported with the rest."""
+        self.deadline = clock() + self.seconds if self.seconds is not None else None
         files, missing = discover(paths, within=self.confine)
         report = Report(dry_run=self.dry_run)
         for raw in missing:
@@ -115,7 +125,7 @@ class Importer:
             report.results.append(FileResult(str(path), "failed", reason=reason))
         results, plans = {}, []
         for path, root, home in files:
-            plan = self.read(path, root, home)
+            plan = self._late(path) if self._out_of_time() else self.read(path, root, home)
             if isinstance(plan, FileResult):
                 results[path] = plan
             else:
@@ -125,7 +135,9 @@ class Importer:
         plans = [plan for plan in plans if plan.path not in results]
         self.identities.index_targets(plans)
         for plan in plans:
-            if (failed := self.prepare(plan)) is not None:
+            if self._out_of_time():
+                results[plan.path] = self._late(plan.path)
+            elif (failed := self.prepare(plan)) is not None:
                 results[plan.path] = failed
         plans = [plan for plan in plans if plan.path not in results]
         failures = len(results) + len(missing) + len(refused)
@@ -136,7 +148,8 @@ class Importer:
             results.update(self._write_all(plans))
         else:
             for plan in plans:
-                results[plan.path] = self.write(plan)
+                late = self._out_of_time()
+                results[plan.path] = self._late(plan.path) if late else self.write(plan)
         for number, (path, _root, _home) in enumerate(files, 1):
             report.results.append(results[path])
             if progress:
@@ -267,6 +280,9 @@ class Importer:
         try:
             with transaction.atomic():
                 for plan in plans:
+                    if self._out_of_time():
+                        results[plan.path] = self._late(plan.path)
+                        raise _RollBack
                     result = results[plan.path] = self.write(plan)
                     if result.outcome == "failed":
                         raise _RollBack
@@ -274,9 +290,21 @@ class Importer:
             for name in self.written:
                 self.storage.delete(name)
             for plan in plans:
-                if results.get(plan.path, FileResult("", "")).outcome != "failed":
+                if results.get(plan.path, FileResult("", "")).outcome not in ("failed", "skipped"):
                     results[plan.path] = self._skipped(plan, 1)
         return results
+
+    def _out_of_time(self):
+        return self.deadline is not None and clock() >= self.deadline
+
+    def _late(self, path):
+        return FileResult(
+            str(path),
+            "skipped",
+            reason=f"not imported: the import's {self.seconds:g} s ran out before this file; "
+            "import the same files again for the rest (those already in are recognised "
+            "and left as they are)",
+        )
 
     @staticmethod
     def _skipped(plan, failures):

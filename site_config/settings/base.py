@@ -233,6 +233,10 @@ BLOG = {
     # The largest article body accepted (UTF-8 bytes of Markdown), by the editor and the
     # importer alike, checked before anything is rendered.
     "MAX_ARTICLE_BYTES": env.int("BLOG_MAX_ARTICLE_BYTES", default=1024 * 1024),
+    # How long an upload in the admin may spend importing: the files not reached by then are
+    # reported as skipped, for the next upload. One article's rendering may still add its
+    # own bound (RENDER_SECONDS, twice over), so a request ends well within a minute.
+    "IMPORT_SECONDS": env.int("BLOG_IMPORT_SECONDS", default=15),
     # The time one article's rendering may take (blog.rendering.limits): past it, formulas
     # stay TeX source and code is not highlighted; past twice it, the article is shown as
     # plain text. Either way with a warning, and well within a worker's timeout.
