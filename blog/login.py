@@ -46,6 +46,20 @@ def client_address(request):
     return _valid(remote)
 
 
+# AccessAttempt.username is 255 characters: a longer name (no account has one) was a 500 on
+# PostgreSQL, which refuses what SQLite stores. NUL is refused by PostgreSQL in any text.
+USERNAME_LENGTH = 255
+
+
+def attempted_username(request, credentials=None):
+    """The name a login attempt is counted under: as typed, cut to what the log can hold."""
+    source = credentials if credentials else getattr(request, "data", request.POST)
+    name = source.get(settings.AXES_USERNAME_FORM_FIELD) if source else None
+    if name is None:
+        return None
+    return str(name).replace("\0", "")[:USERNAME_LENGTH]
+
+
 class LoginAttemptHandler(AxesDatabaseHandler):
     """Axes' database handler, with a narrower pardon on success.
 

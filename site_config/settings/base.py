@@ -197,6 +197,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("BLOG_LOGIN_COOLOFF_MINUTES", defa
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "blog.login.client_address"
+AXES_USERNAME_CALLABLE = "blog.login.attempted_username"
 AXES_LOCKOUT_CALLABLE = "blog.login.lockout_response"
 
 LANGUAGE_CODE = env.str("BLOG_LANGUAGE", default="zh-hans")
