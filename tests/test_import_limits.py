@@ -383,3 +383,24 @@ def test_the_command_line_has_no_time_limit(db, tmp_path, monkeypatch):
         (tmp_path / f"{n}.md").write_text(GOOD.format(n=n), encoding="utf-8")
     call_command("import_markdown", str(tmp_path), stdout=io.StringIO())
     assert Post.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "长" * 200 + ".md",
+        "x" * 300 + ".md",
+        "a\x00b.md",
+        "../../x.md",
+        "a/b\\c.md",
+        ".md",
+        "x.md.zip",
+    ],
+)
+def test_an_upload_of_any_name_gets_an_answer(admin_client, name):
+    """A Chinese name of 200 characters (600 bytes) passed Django's 255-character cut and
+    was a 500 when written (ENAMETOOLONG); every name now gets the page, with a reason."""
+    admin_client.raise_request_exception = False
+    upload = SimpleUploadedFile(name, b"---\ntitle: t\n---\nbody\n")
+    response = admin_client.post("/admin/blog/post/import/", {"upload": upload})
+    assert response.status_code == 200

@@ -58,6 +58,12 @@ def unpack_upload(upload, folder: Path):
     name = PurePosixPath(upload.name.replace("\\", "/")).name or "upload.md"
     if upload.size > limits.MAX_UPLOAD_BYTES:
         raise ImportProblem(f"{name} is larger than {limits.MAX_UPLOAD_BYTES // 2**20} MB")
+    if len(name.encode()) > limits.MAX_NAME_BYTES:
+        # As for a member of a zip: the file system would refuse it (ENAMETOOLONG).
+        raise ImportProblem(
+            f"{name[:40]}…: the file name is longer than {limits.MAX_NAME_BYTES} bytes; "
+            "rename it and upload it again"
+        )
     suffix = PurePosixPath(name).suffix.lower()
     if suffix in MARKDOWN_SUFFIXES:
         # Written whatever its size (the upload limit holds): the importer refuses a file
