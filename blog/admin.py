@@ -19,7 +19,7 @@ from . import permissions, publishing
 from .importing import Importer
 from .importing.frontmatter import ImportProblem
 from .importing.uploads import unpack_upload
-from .models import Category, Post
+from .models import Category, Post, validate_tags
 from .rendering import LIMIT_WARNING_PREFIX
 
 admin.site.site_header = _("Blog authoring")
@@ -158,8 +158,16 @@ class PostChangeList(ChangeList):
             raise IncorrectLookupParameters(error) from error
 
 
+class PostForm(forms.ModelForm):
+    def clean_tags(self):
+        names = self.cleaned_data.get("tags") or []
+        validate_tags(names)
+        return names
+
+
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
+    form = PostForm
     change_list_template = "admin/blog/post/change_list.html"
     list_display = ("title", "category", "state", "published_at", "tag_list")
     list_filter = ("status", "category", "tags")

@@ -23,7 +23,7 @@ from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
 from .changes import posts_tagged, record, writing
-from .models import Category, Post, fallback_slug, unique_slug
+from .models import Category, Post, fallback_slug, unique_slug, validate_tags
 from .rendering import validate_article_size
 
 # What an author changes when editing a post; a change to any of them is an edit.
@@ -56,6 +56,8 @@ def save_post(post, *, tags=None, time_chosen=None, edited_at=None):
     never moves the edit time back. A body over the size limit is a ValidationError, raised
     before anything is rendered or written."""
     validate_article_size(post.body or "")
+    if tags is not None:
+        validate_tags(tags)
     now = timezone.now()
     with writing():
         before = None

@@ -214,3 +214,41 @@ def test_a_label_without_letters_added_in_the_admin_gets_an_address(
     label = model.objects.get(name=name)
     assert label.slug == f"{prefix}{label.pk}"
     assert admin_client.get("/").status_code == 200
+
+
+def test_a_post_with_too_many_tags_is_a_form_error(admin_client, category):
+    from blog.models import MAX_TAGS
+
+    names = ", ".join(f"标签{n}" for n in range(MAX_TAGS + 1))
+    response = admin_client.post(
+        "/admin/blog/post/add/",
+        {
+            "title": "标签太多",
+            "slug": "too-many-tags",
+            "category": category.pk,
+            "tags": names,
+            "body": "正文",
+            "summary": "",
+            "status": "draft",
+            "published_at_0": "2026-03-01",
+            "published_at_1": "10:00:00",
+            "author": "",
+        },
+    )
+    assert response.status_code == 200
+    assert str(MAX_TAGS) in response.context["adminform"].form.errors["tags"][0]
+    assert not Post.objects.exists() and not Tag.objects.exists()
+
+
+def test_the_write_path_refuses_too_many_tags_before_writing(category):
+    from django.core.exceptions import ValidationError
+
+    from blog import publishing
+    from blog.models import MAX_TAGS
+
+    with pytest.raises(ValidationError):
+        publishing.create_post(
+            title="t", slug="t", category=category, body="b",
+            tags=[f"t{n}" for n in range(MAX_TAGS + 1)],
+        )  # fmt: skip
+    assert not Post.objects.exists() and not Tag.objects.exists()

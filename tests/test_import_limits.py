@@ -404,3 +404,13 @@ def test_an_upload_of_any_name_gets_an_answer(admin_client, name):
     upload = SimpleUploadedFile(name, b"---\ntitle: t\n---\nbody\n")
     response = admin_client.post("/admin/blog/post/import/", {"upload": upload})
     assert response.status_code == 200
+
+
+def test_a_file_with_too_many_tags_is_a_line_of_the_report(admin_client):
+    from blog.models import MAX_TAGS
+
+    tags = ", ".join(f"t{n}" for n in range(MAX_TAGS + 1))
+    data = make_zip([("a.md", f"---\ntitle: 多\ntags: [{tags}]\n---\n正文\n")])
+    html = post_upload(admin_client, data)
+    assert "0 created, 0 updated, 0 unchanged, 1 failed." in html
+    assert str(MAX_TAGS) in html
