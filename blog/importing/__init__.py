@@ -17,7 +17,6 @@ who may not publish. The command line (no user) has every right.
 import datetime as dt
 import logging
 import time
-from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -35,6 +34,7 @@ from .discovery import MARKDOWN_SUFFIXES, discover, layout_root
 from .frontmatter import ImportProblem, read_document
 from .identity import Identities, Plan, fit_slug, source_key
 from .images import ImageCopier
+from .report import OUTCOMES, FileResult, Report
 from .syntax import SyntaxConverter
 
 __all__ = ["MARKDOWN_SUFFIXES", "OUTCOMES", "Importer", "Report", "discover", "layout_root"]
@@ -44,34 +44,6 @@ DEFAULT_CATEGORY = "未分类"
 MAX_NOTES = 50
 # Read through the module, so tests can run an import on a clock of their own.
 clock = time.monotonic
-OUTCOMES = ("created", "updated", "unchanged", "skipped", "failed")
-
-
-@dataclass
-class FileResult:
-    path: str
-    outcome: str
-    slug: str = ""
-    reason: str = ""
-    notes: list = field(default_factory=list)
-
-
-@dataclass
-class Report:
-    results: list = field(default_factory=list)
-    dry_run: bool = False
-
-    def count(self, outcome):
-        return sum(1 for r in self.results if r.outcome == outcome)
-
-    @property
-    def failed(self):
-        return self.count("failed")
-
-    def summary(self):
-        shown = [o for o in OUTCOMES if o != "skipped" or self.count(o)]
-        counts = ", ".join(f"{self.count(o)} {o}" for o in shown)
-        return f"{'Dry run, nothing written: ' if self.dry_run else ''}{counts}."
 
 
 def check_lengths(doc):
