@@ -59,8 +59,9 @@ def may_delete(user, post):
 
 
 def may_preview(user, post):
-    """See a draft or scheduled post as readers will: whoever may change it."""
-    return user.has_perm(CHANGE) and (may_change_others(user) or _owns(user, post))
+    """See a draft or scheduled post as readers will: whoever may change it (so an author
+    previews their drafts, and a scheduled post is the editors')."""
+    return user.has_perm(CHANGE) and may_change(user, post)
 
 
 def may_add_category(user):

@@ -57,7 +57,7 @@ def test_an_author_cannot_overwrite_a_post_through_the_upload(client, live_post)
         "原文",
         "editor",
     )
-    assert "you may not change the post /posts/target/" in html
+    assert "would update the post at /posts/target/, which you may not change" in html
     assert "0 created, 0 updated, 0 unchanged, 1 failed." in html
     assert not Category.objects.filter(name="新分类").exists()
 
@@ -97,7 +97,7 @@ def test_a_changer_updates_their_own_draft_but_not_others_or_live_ones(
     outcomes = {r.path.rsplit("/", 1)[1]: (r.outcome, r.reason) for r in report.results}
     assert outcomes["mine.md"][0] == "updated"
     assert outcomes["theirs.md"][0] == "failed"
-    assert "you may not change the post /posts/theirs/" in outcomes["theirs.md"][1]
+    assert "/posts/theirs/, which you may not change" in outcomes["theirs.md"][1]
     assert outcomes["mine-live.md"][0] == "failed"
     assert Post.objects.get(slug="mine").title == "改过"
     assert Post.objects.get(slug="theirs").body != "新"
@@ -147,3 +147,13 @@ def test_a_scheduled_post_is_live_and_the_changer_may_not_touch_it(make_post, tm
     report = Importer(user=changer).run([tmp_path])
     assert report.failed == 1
     assert Post.objects.get(slug="later").status == Post.Status.PUBLISHED
+
+
+def test_a_refusal_never_shows_the_title_of_someone_else_s_draft(client, make_post, editor):
+    """Found in review: a dry run naming a draft's slug read its title back to a user who
+    may only add posts."""
+    make_post(slug="secret-plan", title="绝密：并购公告", status=Post.Status.DRAFT, author=editor)
+    author = staff("author", *AUTHOR)
+    html = upload(client, author, "---\ntitle: hi\nslug: secret-plan\n---\nbody\n", dry_run="on")
+    assert "which you may not change" in html
+    assert "绝密" not in html

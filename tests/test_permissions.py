@@ -212,3 +212,13 @@ def test_one_permission_alone_changes_no_one_else_s_post(
         response = getattr(client, method)(url, data)
         assert response.status_code in (200, 302, 403, 404), (codename, method, url)
     assert snapshot() == before, codename
+
+
+def test_a_scheduled_post_is_previewed_by_editors_only(client, author, editor, make_post):
+    """Found in review: an author previewed their scheduled post, which they may not change
+    (it is live); a preview follows the right to change that post."""
+    scheduled = make_post(author=author, published_at=timezone.now() + timedelta(days=2))
+    client.force_login(author)
+    assert client.get(scheduled.get_absolute_url()).status_code == 404
+    client.force_login(editor)
+    assert client.get(scheduled.get_absolute_url()).status_code == 200

@@ -205,9 +205,11 @@ class Importer:
         if user is not None and not permissions.may_change(user, plan.post):
             if plan.post is None:
                 raise ImportProblem("you may not add posts")
+            # Named by the address the file itself gave, never by its title: the post may be
+            # someone's draft, which the uploader may not read.
             raise ImportProblem(
-                f"you may not change the post /posts/{plan.post.slug}/ ({plan.post.title!r}); "
-                "an editor may"
+                f"this file would update the post at /posts/{plan.post.slug}/, which you may "
+                "not change; an editor may"
             )
         new_category = self._find_category(doc) is None
         if new_category and user is not None and not permissions.may_add_category(user):
