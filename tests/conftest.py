@@ -12,6 +12,9 @@ from django.utils import timezone
 from blog import publishing
 from blog.models import Category, Post
 
+# The browser tests' Chromium (the `browser` fixture).
+pytest_plugins = ["tests.chromium"]
+
 _numbers = count(1)
 
 

@@ -2,40 +2,20 @@
 
 Skipped (with the reason) where Chromium is not installed; .ci/run installs it."""
 
-import os
-import shutil
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from blog.models import Post
+from tests.chromium import CHROMIUM, NOT_INSTALLED
 
-CHROMIUM = shutil.which("chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (apt-get install chromium)"),
-]
-# Playwright's sync API keeps an event loop in this thread; the ORM calls made here between
-# page loads are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM, reason=NOT_INSTALLED)]
 
 PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
 LONG_CODE = "x = [" + ", ".join(str(i) for i in range(200)) + "]"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

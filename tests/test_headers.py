@@ -1,7 +1,6 @@
 """Headers every response carries, whichever layer answered it."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +11,10 @@ from django.test import override_settings
 from django.urls import include, path
 
 from blog.middleware import PermissionsPolicyMiddleware, permissions_policy_header
+from tests.test_settings import check_production, production_environment
 
 ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY = "Zq8-vN2_pL5xR7tW0yB3mK6cF9hJ1dS4gA8eU2iO5wQ7zX0-test-only-Hy4"
 DENIED = ["camera", "microphone", "geolocation", "payment", "usb", "interest-cohort"]
 
 
@@ -107,10 +108,9 @@ print(json.dumps({
 def test_production_static_files_and_redirects_deny_powerful_features():
     """In production WhiteNoise and the HTTPS redirect answer before any view: the header
     must come from outside them, in the production middleware order."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    environment.update(
+    environment = production_environment(
         DJANGO_SETTINGS_MODULE="site_config.settings.prod",
-        DJANGO_SECRET_KEY="Zq8-vN2_pL5xR7tW0yB3mK6cF9hJ1dS4gA8eU2iO5wQ7zX0-test-only-Hy4",
+        DJANGO_SECRET_KEY=SECRET_KEY,
         DJANGO_ALLOWED_HOSTS="blog.example,testserver",
     )
     result = subprocess.run(
@@ -131,20 +131,8 @@ def test_production_static_files_and_redirects_deny_powerful_features():
 
 
 def check_deploy(**env):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    environment.update(
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="Zq8-vN2_pL5xR7tW0yB3mK6cF9hJ1dS4gA8eU2iO5wQ7zX0-test-only-Hy4",
-        DJANGO_ALLOWED_HOSTS="blog.example",
-        **env,
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = check_production(
+        DJANGO_SECRET_KEY=SECRET_KEY, DJANGO_ALLOWED_HOSTS="blog.example", **env
     )
     return result.returncode, result.stdout + result.stderr
 

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from blog.models import Post
+from tests.forms import post_form
 
 AUTHOR = ("view_post", "add_post", "change_post", "delete_post")
 EDITOR = (*AUTHOR, "publish_post")
@@ -34,29 +35,8 @@ def editor(staff):
     return staff("editor", EDITOR)
 
 
-def form_data(post=None, category=None, **changes):
-    data = {
-        "title": post.title if post else "新文章",
-        "slug": post.slug if post else "new-post",
-        "category": (post.category_id if post else category.pk),
-        "tags": "",
-        "body": post.body if post else "正文。",
-        "summary": "",
-        "status": "published",
-        "published_at_0": "2026-03-01",
-        "published_at_1": "10:00:00",
-        "initial-published_at_0": "2026-03-01",
-        "initial-published_at_1": "10:00:00",
-        "author": "",
-    }
-    data.update(changes)
-    return data
-
-
-def test_only_editors_get_the_publish_and_unpublish_actions(client, author, editor, make_post):
-    draft = make_post(status=Post.Status.DRAFT, author=author)
-    live = make_post(author=author)
-    client.force_login(author)
+def assert_cannot_publish_or_unpublish(client, draft, live):
+    """The list offers the logged-in user neither action, and posting them changes nothing."""
     listing = client.get("/admin/blog/post/").content.decode()
     assert 'value="publish"' not in listing and 'value="unpublish"' not in listing
     for action, post in (("publish", draft), ("unpublish", live)):
@@ -64,6 +44,20 @@ def test_only_editors_get_the_publish_and_unpublish_actions(client, author, edit
     draft.refresh_from_db()
     live.refresh_from_db()
     assert draft.status == Post.Status.DRAFT and live.status == Post.Status.PUBLISHED
+
+
+def test_a_user_who_may_only_view_posts_cannot_publish_or_unpublish(client, staff, make_post):
+    draft = make_post(status=Post.Status.DRAFT)
+    live = make_post()
+    client.force_login(staff("viewer", ("view_post",)))
+    assert_cannot_publish_or_unpublish(client, draft, live)
+
+
+def test_only_editors_get_the_publish_and_unpublish_actions(client, author, editor, make_post):
+    draft = make_post(status=Post.Status.DRAFT, author=author)
+    live = make_post(author=author)
+    client.force_login(author)
+    assert_cannot_publish_or_unpublish(client, draft, live)
 
     client.force_login(editor)
     listing = client.get("/admin/blog/post/").content.decode()
@@ -82,7 +76,7 @@ def test_an_author_s_new_post_is_their_draft_whatever_the_form_says(
     assert 'name="author"' not in html
     response = client.post(
         "/admin/blog/post/add/",
-        form_data(category=category, status="published", author=str(editor.pk)),
+        post_form(category=category, status="published", author=str(editor.pk)),
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     post = Post.objects.get()
@@ -98,7 +92,7 @@ def test_an_author_changes_their_own_drafts_only(client, author, editor, make_po
     scheduled = make_post(author=author, published_at=timezone.now() + timedelta(days=2))
     client.force_login(author)
 
-    response = client.post(f"/admin/blog/post/{own.pk}/change/", form_data(own, title="改过"))
+    response = client.post(f"/admin/blog/post/{own.pk}/change/", post_form(own, title="改过"))
     assert response.status_code == 302
     own.refresh_from_db()
     assert own.title == "改过" and own.status == Post.Status.DRAFT
@@ -107,7 +101,7 @@ def test_an_author_changes_their_own_drafts_only(client, author, editor, make_po
         page = client.get(f"/admin/blog/post/{post.pk}/change/")
         assert page.status_code == 200  # they may read it
         assert 'name="_save"' not in page.content.decode()  # but it opens read-only
-        refused = client.post(f"/admin/blog/post/{post.pk}/change/", form_data(post, title="x"))
+        refused = client.post(f"/admin/blog/post/{post.pk}/change/", post_form(post, title="x"))
         assert refused.status_code == 403
         post.refresh_from_db()
         assert post.title != "x"
@@ -138,7 +132,7 @@ def test_an_editor_publishes_reschedules_and_changes_anyone_s_post(
     assert 'name="status"' in html and 'name="author"' in html
     response = client.post(
         f"/admin/blog/post/{draft.pk}/change/",
-        form_data(draft, status="published", published_at_0="2031-05-01", author=str(editor.pk)),
+        post_form(draft, status="published", published_at_0="2031-05-01", author=str(editor.pk)),
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     draft.refresh_from_db()
@@ -198,7 +192,7 @@ def test_one_permission_alone_changes_no_one_else_s_post(
         for page in ("change", "delete", "history"):
             attempts.append(("get", f"{posts}{post.pk}/{page}/", {}))
         attempts += [
-            ("post", f"{posts}{post.pk}/change/", form_data(post, title="改写", status="draft")),
+            ("post", f"{posts}{post.pk}/change/", post_form(post, title="改写", status="draft")),
             ("post", f"{posts}{post.pk}/delete/", {"post": "yes"}),
         ]
         for action in ("publish", "unpublish", "delete_selected"):

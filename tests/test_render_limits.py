@@ -11,6 +11,7 @@ from blog import publishing
 from blog.models import Post
 from blog.rendering import limits, math, render_markdown
 from blog.rendering.spans import DISPLAY, find_spans
+from tests.forms import post_form
 
 
 @pytest.fixture
@@ -33,21 +34,10 @@ def fake_clock(monkeypatch):
 
 
 def admin_add(admin_client, category, body):
-    return admin_client.post(
-        "/admin/blog/post/add/",
-        {
-            "title": "太长的文章",
-            "slug": "too-long",
-            "category": category.pk,
-            "tags": "",
-            "body": body,
-            "summary": "",
-            "status": "draft",
-            "published_at_0": "2026-03-01",
-            "published_at_1": "10:00:00",
-            "author": "",
-        },
+    form = post_form(
+        category=category, title="太长的文章", slug="too-long", body=body, status="draft"
     )
+    return admin_client.post("/admin/blog/post/add/", form)
 
 
 # --- Size --------------------------------------------------------------------------------
@@ -180,18 +170,7 @@ def test_the_admin_names_a_limit_as_such(admin_client, category, limit, fake_clo
     fake_clock(0.0, 4.5)
     response = admin_client.post(
         "/admin/blog/post/add/",
-        {
-            "title": "慢",
-            "slug": "slow",
-            "category": category.pk,
-            "tags": "",
-            "body": "$x$",
-            "summary": "",
-            "status": "draft",
-            "published_at_0": "2026-03-01",
-            "published_at_1": "10:00:00",
-            "author": "",
-        },
+        post_form(category=category, title="慢", slug="slow", body="$x$", status="draft"),
         follow=True,
     )
     messages = [str(m) for m in response.context["messages"]]

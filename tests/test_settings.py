@@ -14,9 +14,16 @@ from blog.middleware import HttpsRedirectMiddleware
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def check_production(**env):
+def production_environment(**env):
+    """This process's environment without any DJANGO_ variable of its own, with DEBUG off
+    (the production settings) and `env`, for a subprocess."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     environment.update({"DJANGO_DEBUG": "0", **env})
+    return environment
+
+
+def check_production(**env):
+    environment = production_environment(**env)
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

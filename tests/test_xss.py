@@ -12,9 +12,7 @@ reader that drops the header must find nothing that runs.
 import contextlib
 import io
 import json
-import os
 import re
-import shutil
 import xml.etree.ElementTree as ET
 import zipfile
 from datetime import timedelta
@@ -35,13 +33,6 @@ from blog.admin import PostAdmin
 from blog.models import Category, Post
 from tests.xss_payloads import body_payloads, text_payloads
 
-CHROMIUM = shutil.which("chromium")
-# Playwright's sync API keeps an event loop in this thread; the ORM calls made here between
-# page loads are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 # A made-up origin for HTML that the site does not serve itself (stored HTML, feed entries):
 # relative addresses resolve, images 404, and no Content-Security-Policy applies.
 SANDBOX = "http://xss.test/"
@@ -167,18 +158,6 @@ def ran_report(ran, payloads):
             else f"{where}: {what}"
         )
     return "\n".join(lines)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
