@@ -95,13 +95,13 @@ def test_formulas_past_the_deadline_stay_tex_source_with_one_warning(
     limit(RENDER_SECONDS=5)
     now = [0.0]
     monkeypatch.setattr(limits, "clock", lambda: now[0])
-    convert = math.tex_to_mathml
+    prepare = math.prepare
 
     def slow(tex, display=False):
-        now[0] += 3  # each conversion takes 3 s of the 5
-        return convert(tex, display)
+        now[0] += 3  # each formula takes 3 s of the 5
+        return prepare(tex, display)
 
-    monkeypatch.setattr(math, "tex_to_mathml", slow)
+    monkeypatch.setattr(math, "prepare", slow)
     rendered = render_markdown("$a$ $b$ $c$ $d$\n\n$$e$$\n")
     assert rendered.html.count("<math") == 2
     assert rendered.html.count('class="math-source"') == 3

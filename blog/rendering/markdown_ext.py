@@ -16,7 +16,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from . import limits
 from .code import BoundedFencedBlockPreprocessor, BoundedHiliteTreeprocessor, CodeFormatter
-from .math import formula_html
+from .math import Formulas
 from .spans import DISPLAY, INLINE_DOUBLED_PAREN, INLINE_PAREN, Closers, find_spans, replace_spans
 
 # Inline $…$ is a formula unless it reads as prices. The closing $ is never followed by a
@@ -87,7 +87,7 @@ class DisplayMathPreprocessor(Preprocessor):
                 else line
                 for line in tex.split("\n")
             )
-        html = formula_html(tex, True, self.md.formula_warnings)
+        html = self.md.formulas.html(tex, True)
         placeholder = self.md.htmlStash.store(html)
         bare = prefix.rstrip()
         return f"\n{bare}\n{prefix}{placeholder}\n{bare}\n{prefix}"
@@ -148,7 +148,7 @@ class EscapedDollarProcessor(InlineProcessor):
 class InlineMathProcessor(InlineProcessor):
     def handleMatch(self, m, data):
         tex = next(group for group in m.groups() if group is not None)
-        html = formula_html(tex, False, self.md.formula_warnings)
+        html = self.md.formulas.html(tex, False)
         return self.md.htmlStash.store(html), m.start(0), m.end(0)
 
 
@@ -171,7 +171,7 @@ class DelimitedMathProcessor(InlineProcessor):
         )
         if close is None:
             return None, None, None
-        html = formula_html(data[m.end() : close.start()], False, self.md.formula_warnings)
+        html = self.md.formulas.html(data[m.end() : close.start()], False)
         return self.md.htmlStash.store(html), m.start(0), close.end()
 
 
@@ -208,20 +208,20 @@ class RawHtmlMathPostprocessor(Postprocessor):
         return "".join(out)
 
     def _formulas(self, segment):
-        warnings = self.md.formula_warnings
+        formulas = self.md.formulas
 
         def inline(match):
             tex = next(group for group in match.groups() if group is not None)
-            return formula_html(unescape(tex), False, warnings)
+            return formulas.html(unescape(tex), False)
 
         spans = find_spans(segment, RAW_DISPLAY)
         segment = replace_spans(
-            segment, spans, lambda span: formula_html(unescape(span.inner), True, warnings)
+            segment, spans, lambda span: formulas.html(unescape(span.inner), True)
         )
         for delimiters in RAW_INLINE:
             spans = find_spans(segment, delimiters)
             segment = replace_spans(
-                segment, spans, lambda span: formula_html(unescape(span.inner), False, warnings)
+                segment, spans, lambda span: formulas.html(unescape(span.inner), False)
             )
         return RAW_INLINE_DOLLAR_RE.sub(inline, segment)
 
@@ -247,7 +247,7 @@ def is_external(href):
 
 class TechWritingExtension(Extension):
     def extendMarkdown(self, md):
-        md.formula_warnings = []
+        md.formulas = Formulas()
         md.inlinePatterns.register(EscapedDollarProcessor(r"\\\$", md), "escaped_dollar", 188)
         # After fenced code (25) has taken code blocks out, before raw HTML and blocks.
         md.preprocessors.register(DisplayMathPreprocessor(md), "display_math", 24)
@@ -273,7 +273,7 @@ class TechWritingExtension(Extension):
         md.postprocessors.register(RawHtmlMathPostprocessor(md), "raw_html_math", 10)
 
     def reset(self):
-        self.md.formula_warnings = []
+        self.md.formulas = Formulas()
 
 
 def convert(text):
@@ -284,14 +284,22 @@ def convert(text):
         limits.guard(md, budget)
         try:
             html = md.convert(text)
+            html = md.formulas.resolve(html)
         except limits.RenderTimeout:
             reason = f"the article took longer than {2 * budget.seconds:g} s to render"
         except RecursionError:
             reason = "the article is nested too deeply to render"
         else:
-            return html, md.toc_tokens, [*md.formula_warnings, *budget.summary()]
+            _resolve_names(md.toc_tokens, md.formulas)
+            return html, md.toc_tokens, [*md.formulas.warnings, *budget.summary()]
     html, warning = limits.plain_html(text, reason)
     return html, [], [warning]
+
+
+def _resolve_names(tokens, formulas):
+    for token in tokens:
+        token["name"] = formulas.resolve_text(token["name"])
+        _resolve_names(token["children"], formulas)
 
 
 def _markdown():

@@ -1,170 +1,245 @@
-"""TeX to MathML on the server, so pages, feeds and readers without JavaScript get formulas.
+"""TeX to MathML on the server with math-core, so pages, feeds and readers without
+JavaScript get formulas drawn the way browsers implement MathML (MathML Core).
 
-latex2mathml does the conversion; this module guards its edges: it copies `\\text{…}` raw
-into the output, raises assorted exception classes on malformed TeX, silently drops
-environments it does not know and prints unknown commands as identifiers. Each of those
-becomes a visible fallback (the TeX in a <code>) and a warning for the author instead of a
-500 or a formula that quietly lost a part. The output still goes through the sanitizer.
+One `Formulas` per article. While Markdown is converted, each formula is checked and
+prepared (blog.rendering.tex) and leaves a marker; `resolve` then converts all of them in
+one batch in document order, which is what numbers equations per article and lets an
+\\eqref point at an equation further down. A formula math-core rejects becomes its TeX in a
+<code> and a warning for the author, never a 500. The output still goes through the
+sanitizer.
+
+math-core is pre-1.0: its output can change between minor versions. The version is pinned
+in pyproject.toml and tests/test_math_snapshots.py shows an upgrade's changes; run
+`manage.py rerender_posts` after one.
 """
 
 import re
+import secrets
+import threading
 from html import escape
 
-from latex2mathml.converter import convert
+import math_core
 
 from . import limits
+from .tex import MAX_DEPTH, MAX_EXPANSIONS, FormulaError, prepare
 
-MAX_TEX_LENGTH = 5000
+ID_PREFIX = "eq-"
+# math-core recurses about 2 KB of stack a nesting level; MAX_DEPTH levels, each expansion of
+# a macro at most as deep again, fit this stack many times over, whatever stack the server
+# gives its own threads (a 256 KB thread stack crashed at 100 nested \frac).
+STACK_BYTES = max(64 * 1024 * 1024, MAX_DEPTH * (MAX_EXPANSIONS + 1) * 4096)
 
-# Environments latex2mathml renders, plus the ones we rewrite into those before converting.
-SUPPORTED_ENVIRONMENTS = {
-    "matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "smallmatrix",
-    "matrix*", "pmatrix*", "bmatrix*", "Bmatrix*", "vmatrix*", "Vmatrix*",
-    "array", "cases", "split", "align*", "subarray",
-}  # fmt: skip
-# Rewritten into a supported environment (None: keep only the content).
-REWRITES = {
-    # aligned has no equation numbers, like align*; latex2mathml would drop it and print &.
-    "aligned": "align*",
-    "align": "align*",  # numbers without \ref targets are noise on a web page
-    "alignat": "align*",
-    "alignat*": "align*",
-    "alignedat": "align*",
-    "gathered": "array",
-    "gather": "array",
-    "gather*": "array",
-    "multline": "array",
-    "multline*": "array",
-    "dcases": "cases",
-    "eqnarray": "array",
-    "eqnarray*": "array",
-    "equation": None,
-    "equation*": None,
-}
-# Numbering directives show nothing on a web page (there is no \ref to point at them), and
-# \arg is an operator name latex2mathml does not know.
-DROPPED_RE = re.compile(r"\\label\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z])")
-ARG_RE = re.compile(r"\\arg(?![A-Za-z])")
-ARRAY_COLUMNS = {"eqnarray": "{rcl}", "eqnarray*": "{rcl}"}
-BEGIN_END_RE = re.compile(r"\\(begin|end)\s*\{([^{}]*)\}")
-TEXT_COMMAND_RE = re.compile(
-    r"\\(?:text|textrm|textbf|textit|texttt|textsf|textup|textnormal|mbox|hbox|"
-    r"operatorname\*?|mathrm)\s*\{"
+_converter = math_core.LatexToMathML(
+    annotation=True,
+    fancy_error=False,
+    # \widetilde and friends: drawn a little off in some browsers, which beats showing TeX.
+    allow_unreliable_rendering=True,
+    id_prefix=ID_PREFIX,
+    max_expansions=MAX_EXPANSIONS,
 )
-UNKNOWN_COMMAND_RE = re.compile(r"<m[io][^>]*>(\\[A-Za-z]+)</m[io]>")
-MATH_TAG_RE = re.compile(r"^(<math\b[^>]*>)(.*)</math>$", re.DOTALL)
+_stack_lock = threading.Lock()
+
+# Markers are private-use characters: no word characters, so a formula in a heading leaves
+# nothing in the heading's slug, and a per-article nonce, so an author's text cannot forge one.
+MARK_OPEN, MARK_CLOSE = "\ue100", "\ue101"
+DIGITS = "".join(chr(0xE000 + d) for d in range(10))
+ERROR_POSITION_RE = re.compile(r"^\d+:\s*")
+UNKNOWN_RE = re.compile(r'Unknown (command|environment) "(.{1,60})"')
+ANNOTATION_RE = re.compile(
+    r'<annotation encoding="application/x-tex">.*?</annotation>(</semantics></math>)$', re.DOTALL
+)
+REFERENCE_RE = re.compile(r'(<a href="#[^"]*">)\((.*?)\)(</a>)')
+NEWCOMMAND_RE = re.compile(r"\\newcommand(?![A-Za-z])")
+ID_RE = re.compile(r' id="([^"]*)"')
+# No line may begin with closing CJK punctuation or end with an opening one, so these stay
+# on the line of the inline formula they touch.
+OPENING_PUNCTUATION = "（《「『【〈“‘〔"
+CLOSING_PUNCTUATION = "，。、；：！？）》」』】〉”’〕…"
 
 
-class FormulaError(ValueError):
-    """A formula we cannot show as MathML; the message says why, for the author."""
+def _on_large_stack(function):
+    """function() run on a thread with STACK_BYTES of stack; its result or its exception."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = function()
+        except BaseException as exc:  # re-raised in the caller's thread
+            outcome["error"] = exc
+
+    with _stack_lock:  # threading.stack_size is process-wide
+        previous = threading.stack_size(STACK_BYTES)
+        try:
+            worker = threading.Thread(target=run, name="math-core")
+            worker.start()
+        finally:
+            threading.stack_size(previous)
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
-def _check_braces(tex):
-    depth, i = 0, 0
-    while i < len(tex):
-        ch = tex[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth < 0:
-                raise FormulaError("a closing brace } has no opening brace")
-        i += 1
-    if depth:
-        raise FormulaError("an opening brace { is never closed")
+def _reason(exc):
+    message = ERROR_POSITION_RE.sub("", str(exc)).rstrip(".")
+    if unknown := UNKNOWN_RE.fullmatch(message):
+        return f"the {unknown.group(1).lower()} {unknown.group(2)} is not supported"
+    return f"the converter rejected it: {message}"
 
 
-def _rewrite_environments(tex):
-    def replace(match):
-        kind, name = match.group(1), match.group(2).strip()
-        if name in SUPPORTED_ENVIRONMENTS:
-            return match.group(0)
-        if name not in REWRITES:
-            raise FormulaError(f"the environment {name} is not supported")
-        target = REWRITES[name]
-        if target is None:
-            return " "
-        columns = ARRAY_COLUMNS.get(name, "{c}") if target == "array" and kind == "begin" else ""
-        return f"\\{kind}{{{target}}}{columns}"
-
-    tex = BEGIN_END_RE.sub(replace, tex)
-    # alignat's column count follows \begin; align* takes none.
-    return re.sub(r"(\\begin\{align\*\})\s*\{\d+\}", r"\1", tex)
+def _convert_one(tex, display):
+    """(the TeX that converts, its MathML) or (tex, FormulaError)."""
+    try:
+        return tex, _converter.convert_with_local_state(tex, displaystyle=display)
+    except math_core.LatexError as exc:
+        # MathJax's \newcommand redefines a command it already knows; math-core's refuses.
+        if "already defined" in str(exc) and NEWCOMMAND_RE.search(tex):
+            return _convert_one(NEWCOMMAND_RE.sub(r"\\renewcommand", tex), display)
+        return tex, FormulaError(_reason(exc))
 
 
-def _escape_text_arguments(tex):
-    """latex2mathml copies text arguments verbatim into the XML; `<` there would be markup."""
-    out, pos = [], 0
-    for match in TEXT_COMMAND_RE.finditer(tex):
-        if match.start() < pos:
-            continue
-        start = match.end()
-        depth, i = 1, start
-        while i < len(tex) and depth:
-            if tex[i] == "\\":
-                i += 2
+def _convert_batch(snippets):
+    """MathML or a FormulaError for each (tex, display), converted in one state."""
+    converted = [_convert_one(tex, display) for tex, display in snippets]
+    results = [result for _tex, result in converted]
+    good = [i for i, result in enumerate(results) if not isinstance(result, FormulaError)]
+    try:
+        batch = _converter.convert_all([(converted[i][0], snippets[i][1]) for i in good])
+    except math_core.LatexError:
+        return results  # numbering restarts per formula, but every formula shows
+    for i, mathml in zip(good, batch, strict=True):
+        results[i] = mathml
+    return results
+
+
+def _with_source(mathml, source, plain_refs):
+    """math-core's MathML with the author's own TeX as the annotation (math-core's is the
+    prepared TeX) and \\ref written without the parentheses of \\eqref."""
+    annotation = escape(source, quote=False)
+    mathml = ANNOTATION_RE.sub(
+        lambda m: (
+            f'<annotation encoding="application/x-tex">{annotation}</annotation>' + m.group(1)
+        ),
+        mathml,
+    )
+    refs = iter(plain_refs)
+    return REFERENCE_RE.sub(
+        lambda m: m.group(1) + m.group(2) + m.group(3) if next(refs, False) else m.group(0),
+        mathml,
+    )
+
+
+def _fallback(source, display):
+    tag, kind = ("div", "math-display") if display else ("span", "math-inline")
+    return (
+        f'<{tag} class="math {kind} math-failed">'
+        f'<code class="math-source">{escape(source.strip())}</code></{tag}>'
+    )
+
+
+def _shown(tex):
+    shown = " ".join(tex.split())
+    return f"{shown[:120]}{'…' if len(shown) > 120 else ''}"
+
+
+class Formulas:
+    """The formulas of one article, from markers to MathML."""
+
+    def __init__(self):
+        self.nonce = "".join(secrets.choice(DIGITS) for _ in range(8))
+        self.pending = []  # (source, display, Prepared)
+        self.warnings = []
+        self.converted = {}  # index -> final HTML of the formula alone (for the contents)
+        marker = re.escape(MARK_OPEN + self.nonce) + f"([{DIGITS}]+)" + re.escape(MARK_CLOSE)
+        self.element_re = re.compile(
+            f"([{OPENING_PUNCTUATION}]?)"
+            r'<(span|div) class="math (?:math-inline|math-display)">'
+            + marker
+            + rf"</\2>([{CLOSING_PUNCTUATION}]?)"
+        )
+        self.marker_re = re.compile(marker)
+
+    def _marker(self, index):
+        return MARK_OPEN + self.nonce + "".join(DIGITS[int(d)] for d in str(index)) + MARK_CLOSE
+
+    def html(self, tex, display):
+        """What Markdown keeps in place of one formula until `resolve`."""
+        budget = limits.current()
+        if budget is not None:
+            budget.check()
+            if budget.skip_formula():
+                # Out of time: the source, and one warning for all such formulas (limits.Budget).
+                return _fallback(tex, display)
+        try:
+            prepared = prepare(tex, display)
+        except FormulaError as exc:
+            self.warnings.append(f"{exc}: {_shown(tex)}")
+            return _fallback(tex, display)
+        for note in prepared.notes:
+            self.warnings.append(f"{note}: {_shown(tex)}")
+        tag, kind = ("div", "math-display") if display else ("span", "math-inline")
+        self.pending.append((tex, display, prepared))
+        return f'<{tag} class="math {kind}">{self._marker(len(self.pending) - 1)}</{tag}>'
+
+    def _index(self, digits):
+        return int("".join(str(DIGITS.index(d)) for d in digits))
+
+    def resolve(self, html):
+        """`html` with every marker replaced by its formula, all converted in one batch."""
+        if not self.pending:
+            return html
+        order = list(dict.fromkeys(self._index(m.group(1)) for m in self.marker_re.finditer(html)))
+        snippets = [(self.pending[i][2].tex, self.pending[i][1]) for i in order]
+        results = _on_large_stack(lambda: _convert_batch(snippets))
+        seen_ids = set()
+        for index, result in zip(order, results, strict=True):
+            source, display, prepared = self.pending[index]
+            if isinstance(result, FormulaError):
+                self.warnings.append(f"{result}: {_shown(source)}")
+                self.converted[index] = _fallback(source, display)
                 continue
-            depth += {"{": 1, "}": -1}.get(tex[i], 0)
-            i += 1
-        argument = tex[start : i - 1]
-        out.append(tex[pos:start])
-        out.append(argument.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
-        pos = i - 1
-    out.append(tex[pos:])
-    return "".join(out)
+            mathml = _with_source(result, source.strip(), prepared.plain_refs)
+            mathml = ID_RE.sub(lambda m, s=source: self._unique_id(m, seen_ids, s), mathml)
+            tag, kind = ("div", "math-display") if display else ("span", "math-inline")
+            self.converted[index] = f'<{tag} class="math {kind}">{mathml}</{tag}>'
+
+        def element(match):
+            formula = self.converted.get(self._index(match.group(3)), "")
+            before, after = match.group(1), match.group(4)
+            if before or after:
+                return f'<span class="math-nobreak">{before}{formula}{after}</span>'
+            return formula
+
+        html = self.element_re.sub(element, html)
+        return self.resolve_text(html)
+
+    def _unique_id(self, match, seen, source):
+        if match.group(1) in seen:
+            label = match.group(1).removeprefix(ID_PREFIX)
+            self.warnings.append(
+                f"the label {label} is given to more than one equation; links go to the first: "
+                f"{_shown(source)}"
+            )
+            return ""
+        seen.add(match.group(1))
+        return match.group(0)
+
+    def resolve_text(self, text):
+        """Markers left where Markdown copied a formula's text (a heading's entry in the
+        contents): the formula's MathML again, without ids."""
+
+        def bare(match):
+            formula = self.converted.get(self._index(match.group(1)), "")
+            return ID_RE.sub("", formula)
+
+        return self.marker_re.sub(bare, text)
 
 
 def tex_to_mathml(tex, display=False):
-    """MathML for `tex` with the TeX kept as an annotation, or FormulaError saying why not."""
-    source = tex.strip()
-    if not source:
-        raise FormulaError("the formula is empty")
-    if len(source) > MAX_TEX_LENGTH:
-        raise FormulaError(f"the formula is longer than {MAX_TEX_LENGTH} characters")
-    _check_braces(source)
-    prepared = ARG_RE.sub(r"\\operatorname{arg}", DROPPED_RE.sub(" ", source))
-    prepared = _escape_text_arguments(_rewrite_environments(prepared))
-    try:
-        mathml = convert(prepared, display="block" if display else "inline")
-    except RecursionError as exc:
-        raise FormulaError("the formula is nested too deeply") from exc
-    except Exception as exc:  # latex2mathml raises many unrelated classes on bad TeX
-        name = type(exc).__name__
-        detail = str(exc).strip()
-        reason = f"{name}: {detail}" if detail else name
-        raise FormulaError(f"the converter failed ({reason})") from exc
-    if unknown := UNKNOWN_COMMAND_RE.search(mathml):
-        raise FormulaError(f"the command {unknown.group(1)} is not supported")
-    match = MATH_TAG_RE.match(mathml.strip())
-    if not match:
-        raise FormulaError("the converter returned no formula")
-    opening, body = match.groups()
-    annotation = (
-        f'<annotation encoding="application/x-tex">{escape(source, quote=False)}</annotation>'
-    )
-    return f"{opening}<semantics><mrow>{body}</mrow>{annotation}</semantics></math>"
-
-
-def formula_html(tex, display, warnings):
-    """The HTML for one formula: MathML, or its TeX in a <code> when it cannot be converted
-    (the page still renders and `warnings` gets a line naming the formula)."""
-    tag, kind = ("div", "math-display") if display else ("span", "math-inline")
-    budget = limits.current()
-    if budget is not None:
-        budget.check()
-    if budget is not None and budget.skip_formula():
-        # Out of time: the source, and one warning for all such formulas (limits.Budget).
-        inner = f'<code class="math-source">{escape(tex.strip())}</code>'
-        return f'<{tag} class="math {kind} math-failed">{inner}</{tag}>'
-    try:
-        inner = tex_to_mathml(tex, display)
-        classes = f"math {kind}"
-    except FormulaError as exc:
-        shown = " ".join(tex.split())
-        warnings.append(f"{exc}: {shown[:120]}{'…' if len(shown) > 120 else ''}")
-        inner = f'<code class="math-source">{escape(tex.strip())}</code>'
-        classes = f"math {kind} math-failed"
-    return f'<{tag} class="{classes}">{inner}</{tag}>'
+    """The HTML of one formula on its own (numbered per call), or FormulaError why not."""
+    formulas = Formulas()
+    marked = formulas.html(tex, display)
+    html = formulas.resolve(marked)
+    if formulas.warnings and "math-failed" in html:
+        raise FormulaError(formulas.warnings[0])
+    return html

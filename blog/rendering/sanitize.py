@@ -13,8 +13,9 @@ HTML_TAGS = {
     "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
     "u", "ul", "var",
 }  # fmt: skip
-# Presentation MathML as latex2mathml writes it. Not annotation-xml (it can carry HTML) and
-# no href anywhere in MathML (a link vector in some browsers).
+# Presentation MathML as math-core writes it. Not annotation-xml (it can carry HTML) and
+# no href on MathML elements (a link vector in some browsers); \\eqref's link is an HTML <a>
+# inside <mtext>.
 MATHML_TAGS = {
     "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace",
     "msub", "msup", "msubsup", "mfrac", "msqrt", "mroot", "mover", "munder", "munderover",
@@ -39,11 +40,36 @@ ATTRIBUTES = {
     "annotation": {"encoding"},
     **{tag: set(MATHML_ATTRIBUTES) for tag in MATHML_TAGS - {"math", "annotation"}},
 }
+# Inline styles on MathML elements only, and only what math-core writes: its alignment,
+# padding and widths in tables (Chromium's math layout ignores columnalign), borders for
+# array rules, \\color. Each value must match its pattern whole, so url(), expression(),
+# escapes, comments and every other property are dropped.
+LENGTH = r"(?:0|-?(?:\d+\.?\d*|\.\d+)(?:em|ex|px|pt|mu|rem|%))"
+STYLE_VALUES = {
+    "text-align": r"(?:-webkit-)?(?:left|right|center)|start|end",
+    "justify-items": r"start|end|center",
+    "padding": rf"{LENGTH}(?: {LENGTH}){{0,3}}",
+    **{f"padding-{side}": LENGTH for side in ("top", "right", "bottom", "left")},
+    "width": LENGTH,
+    **{
+        f"border-{side}": rf"{LENGTH} (?:solid|dashed|dotted) (?:currentcolor|#[0-9a-fA-F]{{3,8}})"
+        for side in ("top", "right", "bottom", "left")
+    },
+    "color": r"#[0-9a-fA-F]{3,8}|currentcolor",
+    "math-shift": r"compact|normal",
+}
+STYLE_RES = {name: re.compile(pattern) for name, pattern in STYLE_VALUES.items()}
+MAX_STYLE_LENGTH = 400
+
 CLASSES = {
     "a": {"footnote-ref", "footnote-backref", "headerlink"},
     "code": {"math-source"},  # plus language-*, checked by pattern
     "div": {"math", "math-display", "math-failed", "footnote", "highlight"},
-    "span": {"math", "math-inline", "math-failed"} | TOKEN_CLASSES,
+    "span": {"math", "math-inline", "math-failed", "math-nobreak"}
+    | {"math-core-serif-font", "math-core-sans-serif-font"}
+    | TOKEN_CLASSES,
+    # math-core's polyfill hooks for \\cancel and \\phase (drawn by static/css/math.css).
+    "mrow": {"menclose-updiagonalstrike", "menclose-downdiagonalstrike", "menclose-phasorangle"},
     "td": {"align-left", "align-right", "align-center"},
     "th": {"align-left", "align-right", "align-center"},
 }
@@ -51,7 +77,20 @@ URL_SCHEMES = {"http", "https", "mailto"}
 LANGUAGE_CLASS_RE = re.compile(r"^language-[A-Za-z0-9_+#.-]{1,40}$")
 
 
+def _filter_style(value):
+    kept = []
+    for declaration in value[:MAX_STYLE_LENGTH].split(";"):
+        name, colon, setting = declaration.partition(":")
+        name, setting = name.strip().lower(), " ".join(setting.split())
+        pattern = STYLE_RES.get(name)
+        if colon and pattern is not None and pattern.fullmatch(setting):
+            kept.append(f"{name}: {setting}")
+    return "; ".join(kept) or None
+
+
 def _filter_attribute(tag, attribute, value):
+    if attribute == "style":
+        return _filter_style(value) if tag in MATHML_TAGS else None
     if attribute == "class":
         allowed = CLASSES.get(tag, set())
         kept = [
@@ -71,6 +110,8 @@ def sanitize(html):
     attributes = {tag: set(attrs) for tag, attrs in ATTRIBUTES.items()}
     for tag in CLASSES:
         attributes.setdefault(tag, set()).add("class")
+    for tag in MATHML_TAGS:
+        attributes[tag].add("style")
     return nh3.clean(
         html,
         tags=HTML_TAGS | MATHML_TAGS,
@@ -80,4 +121,5 @@ def sanitize(html):
         url_schemes=URL_SCHEMES,
         link_rel=None,
         strip_comments=True,
+        filter_style_properties=set(STYLE_VALUES),
     )
