@@ -32,6 +32,7 @@ INLINE_DOLLAR_RE = (
     r"|(\s++[A-Za-z]\s++)"  # $ x $
     r")\$(?![\d$])"
 )
+PROSE_REFERENCE_RE = r"\\(eqref|ref)\{([^{}\n]{1,100})\}"
 BLOCK_PREFIX_RE = re.compile(r"[ \t]*(?:>[ \t]?)*[ \t]*")
 FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})")
 ALIGN_RE = re.compile(r"text-align:\s*(left|right|center)")
@@ -152,6 +153,14 @@ class InlineMathProcessor(InlineProcessor):
         return self.md.htmlStash.store(html), m.start(0), m.end(0)
 
 
+class ProseReferenceProcessor(InlineProcessor):
+    """\\eqref{label} and \\ref{label} in running text (MathJax reads them outside math too)."""
+
+    def handleMatch(self, m, data):
+        html = self.md.formulas.reference(m.group(0), m.group(1), m.group(2))
+        return self.md.htmlStash.store(html), m.start(0), m.end(0)
+
+
 class DelimitedMathProcessor(InlineProcessor):
     """\\( … \\) and \\\\( … \\\\) on one line. The pattern is the opening delimiter alone;
     the closing one is looked for here, and a line where it is missing is not read again
@@ -256,6 +265,9 @@ class TechWritingExtension(Extension):
         # Above backslash escapes (180) so `\{` reaches TeX intact, below code spans (190)
         # so `$x$` inside backticks stays code.
         md.inlinePatterns.register(InlineMathProcessor(INLINE_DOLLAR_RE, md), "math_dollar", 185)
+        md.inlinePatterns.register(
+            ProseReferenceProcessor(PROSE_REFERENCE_RE, md), "math_reference", 184
+        )
         md.inlinePatterns.register(DelimitedMathProcessor(INLINE_PAREN, md), "math_paren", 186)
         md.inlinePatterns.register(
             DelimitedMathProcessor(INLINE_DOUBLED_PAREN, md), "math_doubled_paren", 187

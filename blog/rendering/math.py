@@ -21,6 +21,7 @@ from html import escape
 import math_core
 
 from . import limits
+from .mathstyle import to_classes
 from .tex import MAX_DEPTH, MAX_EXPANSIONS, FormulaError, prepare
 
 ID_PREFIX = "eq-"
@@ -49,6 +50,9 @@ ANNOTATION_RE = re.compile(
     r'<annotation encoding="application/x-tex">.*?</annotation>(</semantics></math>)$', re.DOTALL
 )
 REFERENCE_RE = re.compile(r'(<a href="#[^"]*">)\((.*?)\)(</a>)')
+PRIME_RE = re.compile(r"<msup>(<m[ion]\b[^<>]*>[^<>]*</m[ion]>)<mo>([′″‴⁗]+)</mo></msup>")
+LABEL_KEY_RE = re.compile(r"\\label\{([^{}]*)\}")
+EQREF_KEY_RE = re.compile(r"\\eqref\{([^{}]*)\}")
 NEWCOMMAND_RE = re.compile(r"\\newcommand(?![A-Za-z])")
 ID_RE = re.compile(r' id="([^"]*)"')
 # No line may begin with closing CJK punctuation or end with an opening one, so these stay
@@ -112,6 +116,13 @@ def _convert_batch(snippets):
     return results
 
 
+def _upright_primes(mathml):
+    """f' as math-core writes it is a superscript ′, which Chromium draws tiny and high (it
+    does not use the math font's script variant of the glyph); the prime glyph is already
+    raised, so it follows its base at full size, as TeX prints it."""
+    return PRIME_RE.sub(r'<mrow>\1<mo lspace="0" rspace="0">\2</mo></mrow>', mathml)
+
+
 def _with_source(mathml, source, plain_refs):
     """math-core's MathML with the author's own TeX as the annotation (math-core's is the
     prepared TeX) and \\ref written without the parentheses of \\eqref."""
@@ -123,9 +134,11 @@ def _with_source(mathml, source, plain_refs):
         mathml,
     )
     refs = iter(plain_refs)
-    return REFERENCE_RE.sub(
-        lambda m: m.group(1) + m.group(2) + m.group(3) if next(refs, False) else m.group(0),
-        mathml,
+    return _upright_primes(
+        REFERENCE_RE.sub(
+            lambda m: m.group(1) + m.group(2) + m.group(3) if next(refs, False) else m.group(0),
+            mathml,
+        )
     )
 
 
@@ -147,7 +160,7 @@ class Formulas:
 
     def __init__(self):
         self.nonce = "".join(secrets.choice(DIGITS) for _ in range(8))
-        self.pending = []  # (source, display, Prepared)
+        self.pending = []  # (source, display, Prepared, the text of a reference in prose)
         self.warnings = []
         self.converted = {}  # index -> final HTML of the formula alone (for the contents)
         marker = re.escape(MARK_OPEN + self.nonce) + f"([{DIGITS}]+)" + re.escape(MARK_CLOSE)
@@ -177,9 +190,18 @@ class Formulas:
             return _fallback(tex, display)
         for note in prepared.notes:
             self.warnings.append(f"{note}: {_shown(tex)}")
+        return self._pending(tex, display, prepared)
+
+    def _pending(self, tex, display, prepared, literal=None):
         tag, kind = ("div", "math-display") if display else ("span", "math-inline")
-        self.pending.append((tex, display, prepared))
+        self.pending.append((tex, display, prepared, literal))
         return f'<{tag} class="math {kind}">{self._marker(len(self.pending) - 1)}</{tag}>'
+
+    def reference(self, text, kind, label):
+        """\\eqref{…} or \\ref{…} written in prose, as MathJax reads them: a link to the
+        equation when the article labels one so, else the text as it was written."""
+        tex = f"\\{kind}{{{label}}}"
+        return self._pending(tex, False, prepare(tex, False), literal=text)
 
     def _index(self, digits):
         return int("".join(str(DIGITS.index(d)) for d in digits))
@@ -189,16 +211,24 @@ class Formulas:
         if not self.pending:
             return html
         order = list(dict.fromkeys(self._index(m.group(1)) for m in self.marker_re.finditer(html)))
+        labels = set()
+        for _source, _display, prepared, _literal in self.pending:
+            labels.update(LABEL_KEY_RE.findall(prepared.tex))
+        for index in list(order):
+            _tex, _display, prepared, literal = self.pending[index]
+            if literal is not None and not set(EQREF_KEY_RE.findall(prepared.tex)) <= labels:
+                self.converted[index] = escape(literal, quote=False)
+                order.remove(index)
         snippets = [(self.pending[i][2].tex, self.pending[i][1]) for i in order]
         results = _on_large_stack(lambda: _convert_batch(snippets))
         seen_ids = set()
         for index, result in zip(order, results, strict=True):
-            source, display, prepared = self.pending[index]
+            source, display, prepared, _literal = self.pending[index]
             if isinstance(result, FormulaError):
                 self.warnings.append(f"{result}: {_shown(source)}")
                 self.converted[index] = _fallback(source, display)
                 continue
-            mathml = _with_source(result, source.strip(), prepared.plain_refs)
+            mathml = to_classes(_with_source(result, source.strip(), prepared.plain_refs))
             mathml = ID_RE.sub(lambda m, s=source: self._unique_id(m, seen_ids, s), mathml)
             tag, kind = ("div", "math-display") if display else ("span", "math-inline")
             self.converted[index] = f'<{tag} class="math {kind}">{mathml}</{tag}>'

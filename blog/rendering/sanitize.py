@@ -5,6 +5,7 @@ import re
 import nh3
 
 from .code import TOKEN_CLASSES
+from .mathstyle import ALL_CLASSES as MATH_STYLE_CLASSES
 
 HTML_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div",
@@ -40,57 +41,25 @@ ATTRIBUTES = {
     "annotation": {"encoding"},
     **{tag: set(MATHML_ATTRIBUTES) for tag in MATHML_TAGS - {"math", "annotation"}},
 }
-# Inline styles on MathML elements only, and only what math-core writes: its alignment,
-# padding and widths in tables (Chromium's math layout ignores columnalign), borders for
-# array rules, \\color. Each value must match its pattern whole, so url(), expression(),
-# escapes, comments and every other property are dropped.
-LENGTH = r"(?:0|-?(?:\d+\.?\d*|\.\d+)(?:em|ex|px|pt|mu|rem|%))"
-STYLE_VALUES = {
-    "text-align": r"(?:-webkit-)?(?:left|right|center)|start|end",
-    "justify-items": r"start|end|center",
-    "padding": rf"{LENGTH}(?: {LENGTH}){{0,3}}",
-    **{f"padding-{side}": LENGTH for side in ("top", "right", "bottom", "left")},
-    "width": LENGTH,
-    **{
-        f"border-{side}": rf"{LENGTH} (?:solid|dashed|dotted) (?:currentcolor|#[0-9a-fA-F]{{3,8}})"
-        for side in ("top", "right", "bottom", "left")
-    },
-    "color": r"#[0-9a-fA-F]{3,8}|currentcolor",
-    "math-shift": r"compact|normal",
-}
-STYLE_RES = {name: re.compile(pattern) for name, pattern in STYLE_VALUES.items()}
-MAX_STYLE_LENGTH = 400
-
 CLASSES = {
     "a": {"footnote-ref", "footnote-backref", "headerlink"},
     "code": {"math-source"},  # plus language-*, checked by pattern
     "div": {"math", "math-display", "math-failed", "footnote", "highlight"},
-    "span": {"math", "math-inline", "math-failed", "math-nobreak"}
+    "span": {"math", "math-inline", "math-failed", "math-nobreak", "mc-small-caps"}
     | {"math-core-serif-font", "math-core-sans-serif-font"}
     | TOKEN_CLASSES,
-    # math-core's polyfill hooks for \\cancel and \\phase (drawn by static/css/math.css).
-    "mrow": {"menclose-updiagonalstrike", "menclose-downdiagonalstrike", "menclose-phasorangle"},
     "td": {"align-left", "align-right", "align-center"},
     "th": {"align-left", "align-right", "align-center"},
+    **{tag: set(MATH_STYLE_CLASSES) for tag in MATHML_TAGS - {"math", "annotation", "mrow"}},
+    # math-core's hooks for drawing \\cancel and \\phase where menclose is not implemented.
+    "mrow": MATH_STYLE_CLASSES
+    | {"menclose-updiagonalstrike", "menclose-downdiagonalstrike", "menclose-phasorangle"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 LANGUAGE_CLASS_RE = re.compile(r"^language-[A-Za-z0-9_+#.-]{1,40}$")
 
 
-def _filter_style(value):
-    kept = []
-    for declaration in value[:MAX_STYLE_LENGTH].split(";"):
-        name, colon, setting = declaration.partition(":")
-        name, setting = name.strip().lower(), " ".join(setting.split())
-        pattern = STYLE_RES.get(name)
-        if colon and pattern is not None and pattern.fullmatch(setting):
-            kept.append(f"{name}: {setting}")
-    return "; ".join(kept) or None
-
-
 def _filter_attribute(tag, attribute, value):
-    if attribute == "style":
-        return _filter_style(value) if tag in MATHML_TAGS else None
     if attribute == "class":
         allowed = CLASSES.get(tag, set())
         kept = [
@@ -110,8 +79,6 @@ def sanitize(html):
     attributes = {tag: set(attrs) for tag, attrs in ATTRIBUTES.items()}
     for tag in CLASSES:
         attributes.setdefault(tag, set()).add("class")
-    for tag in MATHML_TAGS:
-        attributes[tag].add("style")
     return nh3.clean(
         html,
         tags=HTML_TAGS | MATHML_TAGS,
@@ -121,5 +88,4 @@ def sanitize(html):
         url_schemes=URL_SCHEMES,
         link_rel=None,
         strip_comments=True,
-        filter_style_properties=set(STYLE_VALUES),
     )
