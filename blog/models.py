@@ -159,6 +159,8 @@ class Post(models.Model):
     )
     body_html = models.TextField(editable=False, default="")
     excerpt = models.TextField(editable=False, default="")
+    # The same excerpt as HTML for lists: short inline formulas as MathML.
+    excerpt_html = models.TextField(editable=False, default="")
     reading_minutes = models.PositiveIntegerField(_("reading minutes"), editable=False, default=1)
     toc_html = models.TextField(editable=False, default="")
     render_warnings = models.JSONField(
@@ -255,7 +257,9 @@ class Post(models.Model):
         except ValidationError as exc:
             raise ValidationError({"body": exc}) from None
 
-    RENDERED_FIELDS = ("body_html", "toc_html", "render_warnings", "reading_minutes", "excerpt")
+    RENDERED_FIELDS = (
+        "body_html", "toc_html", "render_warnings", "reading_minutes", "excerpt", "excerpt_html"
+    )  # fmt: skip
 
     def render(self):
         """Markdown to stored, sanitized HTML, excerpt and reading time (render on write)."""
@@ -266,8 +270,9 @@ class Post(models.Model):
         self.reading_minutes = result.reading_minutes
         if self.summary.strip():
             self.excerpt = rendering.plain_summary(self.summary)
+            self.excerpt_html = html.escape(self.excerpt, quote=False)
         else:
-            self.excerpt = result.excerpt
+            self.excerpt, self.excerpt_html = result.excerpt, result.excerpt_html
 
     @property
     def first_image_url(self):

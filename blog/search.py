@@ -22,6 +22,8 @@ from django.db import connection
 from django.db.models import IntegerField
 from django.db.models.expressions import RawSQL
 
+from .rendering.prose import as_html, units
+
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ffff"
 TOKEN_RE = re.compile(rf"(?P<cjk>[{CJK}]+)|(?P<word>[^\W_{CJK}]+)")
 CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -285,15 +287,41 @@ def highlight(text, terms):
 
 
 def snippet(text, terms, width=90):
-    """About `width` characters of `text` around the first match, highlighted."""
+    """About `width` characters of `text` around the first match, highlighted. Short
+    formulas in the text (blog.rendering.prose atoms) show as MathML and are never cut."""
+    pieces = units(text)
+    plain = "".join(piece for piece, _atom in pieces)
+    atoms, position = [], 0  # (start, end, html) in `plain`
+    for piece, atom in pieces:
+        if atom is not None:
+            atoms.append((position, position + len(piece), as_html(atom)))
+        position += len(piece)
+    begin, end = _window(plain, terms, width)
+    for start, stop, _html in atoms:
+        if start < begin < stop:
+            begin = start
+        if start < end < stop:
+            end = stop
+    out, position = [], begin
+    for start, stop, html_ in atoms:
+        if start >= begin and stop <= end:
+            out += [highlight(plain[position:start], terms), html_]
+            position = stop
+    out.append(highlight(plain[position:end], terms))
+    prefix = "…" if begin > 0 else ""
+    suffix = "…" if end < len(plain) else ""
+    return prefix + "".join(out) + suffix
+
+
+def _window(text, terms, width):
+    """(begin, end) of the part of `text` a snippet shows."""
     needles = _needles(terms)
     lowered = normalize(text).lower()
     if len(lowered) != len(text):
         lowered = text.lower()
     starts = [i for i in (lowered.find(n.lower()) for n in needles) if i >= 0]
     if not starts:
-        cut = text[:width]
-        return highlight(cut, terms) + ("…" if len(text) > width else "")
+        return 0, min(len(text), width)
     first = min(starts)
     begin = max(0, first - width // 3)
     # Never start inside a Latin word ("…ics。").
@@ -301,8 +329,4 @@ def snippet(text, terms, width=90):
         begin += 1
     while begin < first and text[begin] == " ":
         begin += 1
-    end = min(len(text), begin + width)
-    piece = text[begin:end]
-    prefix = "…" if begin > 0 else ""
-    suffix = "…" if end < len(text) else ""
-    return prefix + highlight(piece, terms) + suffix
+    return begin, min(len(text), begin + width)

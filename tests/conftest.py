@@ -160,6 +160,7 @@ def many_posts(category):
                     body=template.body,
                     body_html=template.body_html,
                     excerpt=template.excerpt,
+                    excerpt_html=template.excerpt_html,
                     status=Post.Status.PUBLISHED,
                     published_at=now - timedelta(minutes=i + 1),
                 )

@@ -55,7 +55,8 @@ def test_save_stores_rendered_html_excerpt_and_reading_time(make_post):
     post = make_post(body="## 标题\n\n感受野 $r_l$ 的**计算**。\n\n```python\nprint(1)\n```\n")
     assert '<h2 id="标题">标题<a class="headerlink" href="#标题"' in post.body_html
     assert "<strong>计算</strong>" in post.body_html
-    assert post.excerpt == "感受野 [公式] 的计算。 [代码]"
+    assert post.excerpt == "感受野 rₗ 的计算。[代码]"
+    assert post.excerpt_html.startswith('感受野 <span class="math math-inline"><math>')
     assert post.reading_minutes == 1
 
 

@@ -101,9 +101,9 @@ def test_aligned_becomes_a_table_aligned_at_the_equals_sign():
         "$$\n\\begin{aligned}\nf(x) &= (x+1)^2 \\\\\n&= x^2 + 2x + 1\n\\end{aligned}\n$$"
     )
     assert "<mtable" in html and html.count("<mtr>") == 2
-    # Chromium's math layout ignores columnalign: the alignment is in each cell's style.
-    assert html.count('<mtd style="text-align:right;justify-items:end;padding-right:0">') == 2
-    assert html.count('<mtd style="text-align:left;justify-items:start;padding-left:0">') == 2
+    # Chromium's math layout ignores columnalign: each cell carries its alignment as a class.
+    assert html.count('<mtd class="mc-align-right mc-pad-right-0">') == 2
+    assert html.count('<mtd class="mc-align-left mc-pad-left-0">') == 2
     assert "<mi>&amp;</mi>" not in html and "math-failed" not in html
 
 
@@ -483,13 +483,17 @@ def test_excerpt_of_an_article_that_begins_with_a_formula_and_code():
     assert render_markdown(text).excerpt == "[公式] [代码] [图片] 正文从这里开始。"
 
 
-def test_excerpt_keeps_inline_formulas_as_placeholders():
-    assert render_markdown("感受野 $r_l$ 的计算").excerpt == "感受野 [公式] 的计算"
+def test_excerpt_shows_a_short_inline_formula_as_itself_and_a_long_one_as_a_placeholder():
+    rendered = render_markdown(
+        "感受野 $r_l$ 的计算，$\\frac{\\partial L}{\\partial w_{ij}} = \\delta_j x_i + \\lambda w_{ij}$ 为梯度"
+    )
+    assert rendered.excerpt == "感受野 rₗ 的计算，[公式] 为梯度"
+    assert rendered.excerpt_html.startswith('感受野 <span class="math math-inline"><math>')
 
 
 @override_settings(LANGUAGE_CODE="en")
 def test_english_site_uses_english_placeholders():
-    excerpt = render_markdown("Loss $L$ then\n\n```\ncode\n```\n\n![x](/a.png)").excerpt
+    excerpt = render_markdown("Loss\n\n$$L$$\n\nthen\n\n```\ncode\n```\n\n![x](/a.png)").excerpt
     assert excerpt == "Loss [Formula] then [Code] [Image]"
 
 

@@ -24,6 +24,8 @@ FORMULA_RE = re.compile(
     r"</semantics></math></(?P=tag)>",
     re.DOTALL,
 )
+REFERENCE_TEX_RE = re.compile(r"\\(?:eq)?ref\{[^{}]*\}")
+LINK_RE = re.compile(r'<a href="[^"]*">[^<]*</a>')
 VOID_ELEMENTS = {"area", "br", "col", "embed", "hr", "img", "input", "source", "track", "wbr"}
 MATHML_NAMESPACE = "http://www.w3.org/1998/Math/MathML"
 MATHML_ELEMENTS = MATHML_TAGS
@@ -46,10 +48,14 @@ def absolutize(html, page_url):
 
 
 def formulas_as_tex(html):
-    """Each MathML formula replaced by its TeX source (already escaped in the annotation)."""
+    """Each MathML formula replaced by its TeX source (already escaped in the annotation); a
+    reference to an equation (\\eqref) as its number, linked, since a reader's MathJax
+    cannot number the article's equations."""
 
     def replace(match):
         tex = match.group("tex")
+        if REFERENCE_TEX_RE.fullmatch(tex) and (link := LINK_RE.search(match.group(0))):
+            return link.group(0)
         if match.group("kind") == "math-display":
             return f'<div class="math math-display">\\[{tex}\\]</div>'
         return f'<span class="math math-inline">\\({tex}\\)</span>'
@@ -62,8 +68,14 @@ class _XhtmlWriter(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.out = []
         self.stack = []
+        self.dropped = []
 
     def handle_starttag(self, tag, attrs):
+        if "math" in self.stack and tag not in MATHML_ELEMENTS:
+            # HTML inside <mtext> (\\textbf, \\eqref's link) is not MathML the validator
+            # accepts: its text stays, the element goes.
+            self.dropped.append(tag)
+            return
         in_math = tag in MATHML_ELEMENTS and (tag == "math" or "math" in self.stack)
         if tag == "menclose" and in_math:
             tag = "mrow"  # not accepted by the validator; its box is decoration
@@ -88,6 +100,9 @@ class _XhtmlWriter(HTMLParser):
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag):
+        if tag in self.dropped and tag not in self.stack:
+            self.dropped.remove(tag)
+            return
         if tag in VOID_ELEMENTS or tag not in self.stack and tag != "menclose":
             return
         if tag == "menclose" and "menclose" not in self.stack:

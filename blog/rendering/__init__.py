@@ -9,12 +9,13 @@ from html import escape
 from . import markdown_ext
 from .limits import LIMIT_WARNING_PREFIX, validate_article_size
 from .sanitize import sanitize
-from .text import collapse, excerpt_and_reading, reading_minutes, text_of, truncate
+from .text import Excerpt, collapse, excerpt_and_reading, reading_minutes, text_of, truncate
 
 TOC_MIN_HEADINGS = 3
 
 __all__ = [
     "LIMIT_WARNING_PREFIX",
+    "Excerpt",
     "Rendered",
     "reading_minutes",
     "render_markdown",
@@ -27,10 +28,11 @@ __all__ = [
 @dataclass(frozen=True)
 class Rendered:
     html: str
-    excerpt: str
+    excerpt: str  # short inline formulas as their readable text
     reading_minutes: int
     toc_html: str = ""
     warnings: list = field(default_factory=list)
+    excerpt_html: str = ""  # the same excerpt with those formulas as MathML
 
 
 def _count(tokens):
@@ -52,10 +54,11 @@ def render_markdown(text):
     html = sanitize(html)
     excerpt, minutes = excerpt_and_reading(html)
     toc_html = sanitize(_toc_list(toc_tokens)) if _count(toc_tokens) >= TOC_MIN_HEADINGS else ""
-    return Rendered(html, excerpt, minutes, toc_html, warnings)
+    return Rendered(html, excerpt.text, minutes, toc_html, warnings, excerpt.html)
 
 
 def plain_summary(text):
+    """An author's summary: plain text, shown as written."""
     return collapse(text)
 
 

@@ -1,4 +1,8 @@
-"""Plain text from rendered HTML: the excerpt on lists and in feeds, and the reading time."""
+"""Plain text from rendered HTML: the excerpt on lists and in feeds, and the reading time.
+
+Short inline formulas stay in the text as atoms (blog.rendering.prose): their MathML in an
+excerpt's HTML, their readable text where only text is allowed.
+"""
 
 import math
 import re
@@ -7,6 +11,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from django.conf import settings
+
+from . import prose
 
 PLACEHOLDERS = {
     "zh": {"math": "[公式]", "code": "[代码]", "image": "[图片]"},
@@ -17,6 +23,15 @@ BLOCKS = {"p", "div", "li", "blockquote", "dd", "dt", "br", "pre", "ul", "ol", "
 SECONDS_PER_FORMULA = 6
 
 CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+# Each inline formula is taken out before the walk and stands in the text as a token.
+INLINE_FORMULA_RE = re.compile(r'<span class="math math-inline"><math\b.*?</math></span>', re.S)
+TOKEN_OPEN, TOKEN_CLOSE = "\ue210", "\ue211"
+# The space put around a placeholder: a space between Latin words ("Loss [Formula] then"),
+# nothing beside Chinese text or punctuation ("计算，[公式]为").
+PAD = "\ue212"
+CJK_SIDE = r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\s]"
+PAD_BESIDE_CJK_RE = re.compile(f"(?<={CJK_SIDE}){PAD}+|{PAD}+(?={CJK_SIDE})|^{PAD}+|{PAD}+$")
+TOKEN_RE = re.compile(f"{TOKEN_OPEN}(\\d+){TOKEN_CLOSE}")
 WORD_RE = re.compile(r"[A-Za-z0-9_]+(?:['.-][A-Za-z0-9_]+)*")
 CJK_PER_MINUTE = 400
 WORDS_PER_MINUTE = 200
@@ -32,8 +47,9 @@ class _TextWalker(HTMLParser):
 
     `reading` keeps code too (a reader reads it); formulas are counted, not spelled out."""
 
-    def __init__(self):
+    def __init__(self, formulas=()):
         super().__init__(convert_charrefs=True)
+        self.inline_formulas = formulas
         self.parts, self.reading = [], []
         self.formulas = 0
         self.skip_depth, self.skip_tag, self.skip_reading = 0, None, False
@@ -53,14 +69,14 @@ class _TextWalker(HTMLParser):
         elif tag in SKIPPED:
             self._skip(tag, None)
         elif tag == "img":
-            self.parts.append(f" {self.marks['image']} ")
+            self.parts.append(f"{PAD}{self.marks['image']}{PAD}")
         elif tag in BLOCKS:
             self.parts.append(" ")
 
     def _skip(self, tag, mark, reading=True):
         self.skip_depth, self.skip_tag, self.skip_reading = 1, tag, not reading
         if mark:
-            self.parts.append(f" {mark} ")
+            self.parts.append(f"{PAD}{mark}{PAD}")
 
     def handle_endtag(self, tag):
         if self.skip_depth and tag == self.skip_tag:
@@ -69,10 +85,31 @@ class _TextWalker(HTMLParser):
             self.parts.append(" ")
 
     def handle_data(self, data):
+        if TOKEN_OPEN in data:
+            if not self.skip_depth:
+                self.formulas += len(TOKEN_RE.findall(data))
+            for i, piece in enumerate(TOKEN_RE.split(data)):
+                if i % 2:
+                    if not self.skip_depth:
+                        self.parts.append(self._formula(int(piece)))
+                else:
+                    self.handle_data(piece)
+            return
         if not (self.skip_depth and self.skip_reading):
             self.reading.append(data)
         if not self.skip_depth:
             self.parts.append(data)
+
+    def _formula(self, index):
+        html = self.inline_formulas[index]
+        text = prose.readable(html)
+        if text is None or len(text) > prose.MAX_FORMULA_CHARACTERS:
+            return f"{PAD}{self.marks['math']}{PAD}"
+        return prose.atom(text, html)
+
+
+# Full-width punctuation carries its own space: none is added after it.
+AFTER_CJK_PUNCTUATION_RE = re.compile(r"(?<=[。，、；：！？）」』】》])\s+")
 
 
 def collapse(text):
@@ -83,26 +120,45 @@ def _width(ch):
     return 1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.5
 
 
+def text_width(text):
+    return sum(_width(ch) for ch in text)
+
+
+def _cells(text):
+    """(what is kept, its width, whether it is a Latin character) for each character of
+    `text`, and each formula atom as one cell as wide as its readable text."""
+    cells = []
+    for piece, atom in prose.units(text):
+        if atom is not None:
+            cells.append((atom, text_width(piece), False))
+        else:
+            cells += [(ch, _width(ch), ch.isascii() and not ch.isspace()) for ch in piece]
+    return cells
+
+
 def truncate(text, width):
     """Cuts `text` to about `width` full-width characters (a Latin letter counts half) without
-    splitting a Latin word or a placeholder, and ends it with "..." when anything was cut."""
+    splitting a Latin word, a placeholder or a formula, and ends it with "..." when anything
+    was cut."""
+    cells = _cells(text)
     used, cut = 0.0, 0
-    while cut < len(text) and used + _width(text[cut]) <= width:
-        used += _width(text[cut])
+    while cut < len(cells) and used + cells[cut][1] <= width:
+        used += cells[cut][1]
         cut += 1
-    if cut == len(text):
+    if cut == len(cells):
         return text
     # Step back out of a Latin word or a [placeholder] the cut fell inside.
-    if text[cut].isascii() and not text[cut].isspace():
+    if cells[cut][2]:
         start = cut
-        while start > 0 and text[start - 1].isascii() and not text[start - 1].isspace():
+        while start > 0 and cells[start - 1][2]:
             start -= 1
         if start > 0:
             cut = start
-    open_bracket = text.rfind("[", 0, cut)
-    if open_bracket > text.rfind("]", 0, cut):
-        cut = open_bracket
-    return text[:cut].rstrip(" ,.;:!?，。；：！？、—-") + "..."
+    kept = [cell[0] for cell in cells[:cut]]
+    opened = max((i for i, c in enumerate(kept) if c == "["), default=-1)
+    if opened > max((i for i, c in enumerate(kept) if c == "]"), default=-1):
+        kept = kept[:opened]
+    return "".join(kept).rstrip(" ,.;:!?，。；：！？、—-") + "..."
 
 
 def reading_minutes(text, formulas=0):
@@ -126,19 +182,39 @@ class Texts:
 
 
 def texts_of(html):
-    walker = _TextWalker()
-    walker.feed(html)
+    """The texts of `html`; `plain` carries short inline formulas as atoms (prose.as_text
+    and prose.as_html read them)."""
+    formulas = []
+
+    def token(match):
+        formulas.append(match.group(0))
+        return f"{TOKEN_OPEN}{len(formulas) - 1}{TOKEN_CLOSE}"
+
+    walker = _TextWalker(formulas)
+    walker.feed(INLINE_FORMULA_RE.sub(token, html))
     walker.close()
-    return Texts(
-        collapse("".join(walker.parts)), collapse("".join(walker.reading)), walker.formulas
-    )
+    plain = PAD_BESIDE_CJK_RE.sub("", "".join(walker.parts)).replace(PAD, " ")
+    plain = AFTER_CJK_PUNCTUATION_RE.sub("", collapse(plain))
+    return Texts(plain, collapse("".join(walker.reading)), walker.formulas)
 
 
 def text_of(html):
-    return texts_of(html).plain
+    """The text of `html` with placeholders, short formulas as their readable text."""
+    return prose.as_text(texts_of(html).plain)
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    text: str  # formulas as their readable text: feeds' summaries, link previews
+    html: str  # formulas as MathML, placeholders kept whole: lists
+
+    @classmethod
+    def of(cls, marked):
+        html = prose.as_html(marked, placeholders=placeholders().values())
+        return cls(prose.as_text(marked), html)
 
 
 def excerpt_and_reading(html):
     texts = texts_of(html)
-    excerpt = truncate(texts.plain, settings.BLOG["EXCERPT_WIDTH"])
+    excerpt = Excerpt.of(truncate(texts.plain, settings.BLOG["EXCERPT_WIDTH"]))
     return excerpt, reading_minutes(texts.reading, texts.formulas)
