@@ -248,12 +248,10 @@ def test_rewritten_constructs_convert(text, drawn):
     assert drawn_text(tree(text)) == drawn
 
 
-@pytest.mark.xfail(
-    reason="markdown_ext.INLINE_DOLLAR_RE ends $…$ at the first inner $: two broken formulas",
-    strict=True,
-)
 def test_text_with_math_inside_inline_dollars_converts():
-    converted(r"$\text{where $x$ is}$")
+    html = converted(r"前 $\text{where $x$ is}$ 后，$y$")
+    assert len(trees(html)) == 2
+    assert "<mi>x</mi>" in html and "<mi>y</mi>" in html
 
 
 def test_href_converts_without_its_link():

@@ -149,8 +149,39 @@ class EscapedDollarProcessor(InlineProcessor):
 class InlineMathProcessor(InlineProcessor):
     def handleMatch(self, m, data):
         tex = next(group for group in m.groups() if group is not None)
+        end = m.end(0)
+        if OPEN_TEXT_RE.search(tex) and (close := _text_dollar_end(data, m.start(0) + 1)):
+            # $\text{where $x$ is}$: the dollars inside \text's braces are its own, as
+            # MathJax and KaTeX read them.
+            tex, end = data[m.start(0) + 1 : close], close + 1
         html = self.md.formulas.html(tex, False)
-        return self.md.htmlStash.store(html), m.start(0), m.end(0)
+        return self.md.htmlStash.store(html), m.start(0), end
+
+
+# A \text{…} whose brace the formula's closing dollar left open.
+OPEN_TEXT_RE = re.compile(r"\\(?:text\w*|mbox|hbox)\s*\{[^{}]*$")
+MAX_TEXT_SCAN = 300
+
+
+def _text_dollar_end(data, start):
+    """The index of the dollar that closes an inline formula begun at `start`, counting only
+    dollars outside braces; None within MAX_TEXT_SCAN characters or a blank line."""
+    depth, i, stop = 0, start, min(len(data), start + MAX_TEXT_SCAN)
+    while i < stop:
+        ch = data[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == "$" and depth <= 0:
+            return i
+        elif ch == "\n" and data.startswith("\n", i + 1):
+            return None
+        i += 1
+    return None
 
 
 class ProseReferenceProcessor(InlineProcessor):
