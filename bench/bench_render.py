@@ -74,6 +74,36 @@ HOSTILE = {
 }
 
 
+def formula_article(rounds=40):
+    """The snapshot formulas (tests/formulas/snapshots.json), each in a sentence or on its
+    own lines, `rounds` times over; and the same formulas as (tex, display) pairs."""
+    snapshots = json.loads((ROOT / "tests/formulas/snapshots.json").read_text("utf-8"))
+    pairs = [(s["tex"], s["display"]) for s in snapshots] * rounds
+    body = "".join(
+        f"$$\n{tex}\n$$\n\n" if display else f"其中 ${tex}$ 成立。\n\n" for tex, display in pairs
+    )
+    return body, pairs
+
+
+def time_formulas():
+    """Our pipeline (Markdown, checks, rewrites, one batch per article, classes, sanitizer)
+    against math-core alone converting the same formulas one by one: the baseline."""
+    from blog.rendering import render_markdown
+    from blog.rendering.math import _convert_one
+    from blog.rendering.tex import prepare
+
+    body, pairs = formula_article()
+    prepared = [(prepare(tex, display).tex, display) for tex, display in pairs]
+    start = time.perf_counter()
+    for tex, display in prepared:
+        _convert_one(tex, display)
+    alone = time.perf_counter() - start
+    start = time.perf_counter()
+    rendered = render_markdown(body)
+    pipeline = time.perf_counter() - start
+    return len(pairs), alone, pipeline, rendered
+
+
 def timed(text):
     from blog.rendering import render_markdown
 
@@ -101,6 +131,14 @@ def main():
         f"plain text past {2 * budget:g} s)",
         flush=True,
     )
+    count, alone, pipeline, formulas_rendered = time_formulas()
+    print(
+        f"  {count:,} formulas: math-core alone {alone * 1000:.0f} ms "
+        f"({alone / count * 1e6:.1f} µs each); the whole article around them "
+        f"{pipeline * 1000:.0f} ms ({pipeline / count * 1e6:.0f} µs a formula, "
+        f"{pipeline / alone:.0f}x); warnings: {len(formulas_rendered.warnings)}",
+        flush=True,
+    )
     hostile = {}
     for name, text in HOSTILE.items():
         seconds, rendered = timed(text)
@@ -115,6 +153,9 @@ def main():
                 "prose_seconds": round(prose_seconds, 3),
                 "ratio": round(article_seconds / prose_seconds, 2),
                 "budget_seconds": budget,
+                "formulas": count,
+                "formulas_mathcore_seconds": round(alone, 4),
+                "formulas_article_seconds": round(pipeline, 3),
                 "hostile_seconds": hostile,
             }
         )

@@ -11,8 +11,7 @@ never cut, and it is as wide as its readable text.
 """
 
 import re
-from html import escape
-from html.parser import HTMLParser
+from html import escape, unescape
 
 ATOM_OPEN, ATOM_SPLIT, ATOM_CLOSE = "\ue200", "\ue201", "\ue202"
 ATOM_RE = re.compile(f"{ATOM_OPEN}([^{ATOM_SPLIT}]*){ATOM_SPLIT}([^{ATOM_CLOSE}]*){ATOM_CLOSE}")
@@ -41,26 +40,28 @@ class _Node:
         self.tag, self.attrs, self.children = tag, dict(attrs), []
 
 
-class _Tree(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = _Node("root", [])
-        self.stack = [self.root]
+# Sanitized MathML has no comments, CDATA or "<" in text, so tags and text split cleanly.
+PART_RE = re.compile(r"<(/?)([a-zA-Z][\w-]*)([^<>]*)>|([^<]+)")
+VOID = {"mspace", "none", "mprescripts", "br"}
 
-    def handle_starttag(self, tag, attrs):
-        node = _Node(tag, attrs)
-        self.stack[-1].children.append(node)
-        if tag not in ("mspace", "none", "mprescripts", "br"):
-            self.stack.append(node)
 
-    def handle_endtag(self, tag):
-        for depth in range(len(self.stack) - 1, 0, -1):
-            if self.stack[depth].tag == tag:
-                del self.stack[depth:]
-                return
-
-    def handle_data(self, data):
-        self.stack[-1].children.append(data)
+def _tree(mathml):
+    root = _Node("root", [])
+    stack = [root]
+    for closing, tag, rest, text in PART_RE.findall(mathml):
+        if text:
+            stack[-1].children.append(unescape(text))
+        elif closing:
+            for depth in range(len(stack) - 1, 0, -1):
+                if stack[depth].tag == tag:
+                    del stack[depth:]
+                    break
+        else:
+            node = _Node(tag, [])
+            stack[-1].children.append(node)
+            if tag not in VOID and not rest.endswith("/"):
+                stack.append(node)
+    return root
 
 
 class _TooComplex(Exception):
@@ -113,11 +114,8 @@ def _script(text, mark):
 def readable(mathml):
     """One line of text that reads as the formula (`x²+yᵢ`, `p(a|b)`), or None when there is
     no such line (matrices, cases and other tables)."""
-    tree = _Tree()
-    tree.feed(mathml)
-    tree.close()
     try:
-        text = _text(tree.root)
+        text = _text(_tree(mathml))
     except _TooComplex:
         return None
     text = " ".join(APPLY_RE.sub(" ", text).replace("\u2061", "").split())
