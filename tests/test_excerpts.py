@@ -163,3 +163,15 @@ def test_json_feed_carries_the_pages_html(client, numbered):
     item = json.loads(client.get("/feed/json/").content)["items"][0]
     assert 'class="mc-align-right' in item["content_html"]
     assert "<math" in item["content_html"]
+
+
+def test_an_authors_marker_characters_cannot_forge_a_formula_in_excerpts(make_post, client):
+    # Escaped in Markdown, the markup is text: decoded, it would sit between the markers.
+    forged = "\ue200x\ue201&lt;img src=x onerror=alert(1)&gt;\ue202 与 \ue2100\ue211 $y$"
+    post = make_post(body=f"开头 {forged} 结尾")
+    assert "<img" not in post.excerpt_html
+    assert post.excerpt_html.count("<math>") == 1  # $y$ only
+    assert post.search_entry.text.count("\ue200") == 1
+    html = snippet(post.search_entry.text, parse_query("结尾"))
+    assert "<img" not in html
+    assert "<img" not in client.get("/").content.decode()

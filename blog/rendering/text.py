@@ -30,6 +30,9 @@ TOKEN_OPEN, TOKEN_CLOSE = "\ue210", "\ue211"
 # nothing beside Chinese text or punctuation ("计算，[公式]为").
 PAD = "\ue212"
 CJK_SIDE = r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\s]"
+MARKERS = dict.fromkeys(
+    map(ord, prose.ATOM_OPEN + prose.ATOM_SPLIT + prose.ATOM_CLOSE + TOKEN_OPEN + TOKEN_CLOSE + PAD)
+)
 PAD_BESIDE_CJK_RE = re.compile(f"(?<={CJK_SIDE}){PAD}+|{PAD}+(?={CJK_SIDE})|^{PAD}+|{PAD}+$")
 TOKEN_RE = re.compile(f"{TOKEN_OPEN}(\\d+){TOKEN_CLOSE}")
 WORD_RE = re.compile(r"[A-Za-z0-9_]+(?:['.-][A-Za-z0-9_]+)*")
@@ -185,6 +188,9 @@ def texts_of(html):
     """The texts of `html`; `plain` carries short inline formulas as atoms (prose.as_text
     and prose.as_html read them)."""
     formulas = []
+    # An author's text could hold these characters too: as atoms or tokens they would put
+    # whatever follows them into excerpts as HTML.
+    html = html.translate(MARKERS)
 
     def token(match):
         formulas.append(match.group(0))
