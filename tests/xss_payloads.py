@@ -366,7 +366,7 @@ MARKDOWN = [
     "<img src=x onerror={js}>{: .x }",
 ]
 # TeX: commands that carry text, URLs, styles or classes in MathJax/KaTeX, and markup in
-# every place a converter copies text from (\\text, \\mathrm, labels, environment names).
+# every place a converter copies text from (\text, \mathrm, labels, environment names).
 TEX = [
     "\\text{<img src=x onerror={js}>}",
     "\\text{</annotation></semantics></math><img src=x onerror={js}>}",
