@@ -67,14 +67,14 @@ class _XhtmlWriter(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.out = []
-        self.stack = []
-        self.dropped = []
+        self.stack = []  # open elements; "!name" for one left out of the feed
 
     def handle_starttag(self, tag, attrs):
         if "math" in self.stack and tag not in MATHML_ELEMENTS:
             # HTML inside <mtext> (\\textbf, \\eqref's link) is not MathML the validator
             # accepts: its text stays, the element goes.
-            self.dropped.append(tag)
+            if tag not in VOID_ELEMENTS:
+                self.stack.append(f"!{tag}")
             return
         in_math = tag in MATHML_ELEMENTS and (tag == "math" or "math" in self.stack)
         if tag == "menclose" and in_math:
@@ -100,18 +100,19 @@ class _XhtmlWriter(HTMLParser):
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag):
-        if tag in self.dropped and tag not in self.stack:
-            self.dropped.remove(tag)
-            return
-        if tag in VOID_ELEMENTS or tag not in self.stack and tag != "menclose":
-            return
         if tag == "menclose" and "menclose" not in self.stack:
             tag = "mrow"
+        if tag in VOID_ELEMENTS or tag not in self.stack and f"!{tag}" not in self.stack:
+            return
+        # Close up to the nearest element of that name, whether written or left out.
         while self.stack:
             opened = self.stack.pop()
-            self.out.append(f"</{opened}>")
-            if opened == tag:
+            if opened == f"!{tag}":
                 break
+            if not opened.startswith("!"):
+                self.out.append(f"</{opened}>")
+                if opened == tag:
+                    break
 
     def handle_data(self, data):
         self.out.append(escape(data))
@@ -119,7 +120,8 @@ class _XhtmlWriter(HTMLParser):
     def close(self):
         super().close()
         while self.stack:
-            self.out.append(f"</{self.stack.pop()}>")
+            if not (opened := self.stack.pop()).startswith("!"):
+                self.out.append(f"</{opened}>")
 
 
 def to_xhtml(html):

@@ -9,7 +9,7 @@ from html import escape
 from . import markdown_ext
 from .limits import LIMIT_WARNING_PREFIX, validate_article_size
 from .sanitize import sanitize
-from .text import Excerpt, collapse, excerpt_and_reading, reading_minutes, text_of, truncate
+from .text import MARKERS, Excerpt, collapse, excerpt_and_reading, reading_minutes, text_of, truncate
 
 TOC_MIN_HEADINGS = 3
 
@@ -54,12 +54,15 @@ def render_markdown(text):
     html = sanitize(html)
     excerpt, minutes = excerpt_and_reading(html)
     toc_html = sanitize(_toc_list(toc_tokens)) if _count(toc_tokens) >= TOC_MIN_HEADINGS else ""
-    return Rendered(html, excerpt.text, minutes, toc_html, warnings, excerpt.html)
+    # The excerpt's pieces come from sanitized HTML; cleaning the whole again keeps its tags
+    # balanced on a list page.
+    return Rendered(html, excerpt.text, minutes, toc_html, warnings, sanitize(excerpt.html))
 
 
 def plain_summary(text):
-    """An author's summary: plain text, shown as written."""
-    return collapse(text)
+    """An author's summary: plain text, shown as written (never holding the characters that
+    mark formulas in excerpts)."""
+    return collapse(text.translate(MARKERS))
 
 
 def plain_text(markdown_text):

@@ -22,13 +22,16 @@ import math_core
 
 from . import limits
 from .mathstyle import to_classes
-from .tex import MAX_DEPTH, MAX_EXPANSIONS, FormulaError, prepare
+from .tex import MAX_EXPANSIONS, FormulaError, prepare
 
 ID_PREFIX = "eq-"
-# math-core recurses about 2 KB of stack a nesting level; MAX_DEPTH levels, each expansion of
-# a macro at most as deep again, fit this stack many times over, whatever stack the server
-# gives its own threads (a 256 KB thread stack crashed at 100 nested \frac).
-STACK_BYTES = max(64 * 1024 * 1024, MAX_DEPTH * (MAX_EXPANSIONS + 1) * 4096)
+# math-core recurses about 2 KB of stack a nesting level and crashes the process when it runs
+# out (a 256 KB thread stack crashed at 100 nested \\frac; the 8 MB main stack at 4,000).
+# blog.rendering.tex keeps a formula within about 5,000 levels, or MACRO_LEVELS times a
+# built-in command's few levels with macros; this stack holds well over 100,000, whatever
+# stack the server gives its own threads. Only the pages touched take memory.
+STACK_BYTES = 256 * 1024 * 1024
+MAX_MATHML = 500_000  # characters of one formula's MathML: past it, the TeX is shown
 
 _converter = math_core.LatexToMathML(
     annotation=True,
@@ -49,12 +52,13 @@ UNKNOWN_RE = re.compile(r'Unknown (command|environment) "(.{1,60})"')
 ANNOTATION_RE = re.compile(
     r'<annotation encoding="application/x-tex">.*?</annotation>(</semantics></math>)$', re.DOTALL
 )
-REFERENCE_RE = re.compile(r'(<a href="#[^"]*">)\((.*?)\)(</a>)')
+REFERENCE_RE = re.compile(r'(<a href="#eq-([^"]*)">)\((.*?)\)(</a>)')
 PRIME_RE = re.compile(r"<msup>(<m[ion]\b[^<>]*>[^<>]*</m[ion]>)<mo>([′″‴⁗]+)</mo></msup>")
 LABEL_KEY_RE = re.compile(r"\\label\{([^{}]*)\}")
 EQREF_KEY_RE = re.compile(r"\\eqref\{([^{}]*)\}")
 NEWCOMMAND_RE = re.compile(r"\\newcommand(?![A-Za-z])")
 ID_RE = re.compile(r' id="([^"]*)"')
+LINK_RE = re.compile(r"</?a\b[^>]*>")
 # No line may begin with closing CJK punctuation or end with an opening one, so these stay
 # on the line of the inline formula they touch.
 OPENING_PUNCTUATION = "（《「『【〈“‘〔"
@@ -94,12 +98,15 @@ def _reason(exc):
 def _convert_one(tex, display):
     """(the TeX that converts, its MathML) or (tex, FormulaError)."""
     try:
-        return tex, _converter.convert_with_local_state(tex, displaystyle=display)
+        mathml = _converter.convert_with_local_state(tex, displaystyle=display)
     except math_core.LatexError as exc:
         # MathJax's \newcommand redefines a command it already knows; math-core's refuses.
         if "already defined" in str(exc) and NEWCOMMAND_RE.search(tex):
             return _convert_one(NEWCOMMAND_RE.sub(r"\\renewcommand", tex), display)
         return tex, FormulaError(_reason(exc))
+    if len(mathml) > MAX_MATHML:
+        return tex, FormulaError(f"its MathML would be longer than {MAX_MATHML:,} characters")
+    return tex, mathml
 
 
 def _convert_batch(snippets):
@@ -133,13 +140,17 @@ def _with_source(mathml, source, plain_refs):
         ),
         mathml,
     )
-    refs = iter(plain_refs)
-    return _upright_primes(
-        REFERENCE_RE.sub(
-            lambda m: m.group(1) + m.group(2) + m.group(3) if next(refs, False) else m.group(0),
-            mathml,
-        )
-    )
+    plain = {}
+    for key, is_plain in plain_refs:
+        plain.setdefault(key, []).append(is_plain)
+
+    def reference(match):
+        queue = plain.get(match.group(2)) or [False]
+        if queue.pop(0):
+            return match.group(1) + match.group(3) + match.group(4)
+        return match.group(0)
+
+    return _upright_primes(REFERENCE_RE.sub(reference, mathml))
 
 
 def _fallback(source, display):
@@ -206,50 +217,72 @@ class Formulas:
     def _index(self, digits):
         return int("".join(str(DIGITS.index(d)) for d in digits))
 
+    def _snippets(self, order):
+        """The TeX of each formula in `order`; a label given again is renamed so that links
+        go to the first equation that has it, with a warning."""
+        seen, snippets = set(), []
+        for index in order:
+            source, display, prepared, _literal = self.pending[index]
+
+            def rename(match, source=source):
+                key = match.group(1)
+                if key not in seen:
+                    seen.add(key)
+                    return match.group(0)
+                self.warnings.append(
+                    f"the label {key} is given to more than one equation; references go to "
+                    f"the first: {_shown(source)}"
+                )
+                return f"\\label{{{key}-{len(seen)}-again}}"
+
+            snippets.append((LABEL_KEY_RE.sub(rename, prepared.tex), display))
+        return snippets
+
     def resolve(self, html):
         """`html` with every marker replaced by its formula, all converted in one batch."""
         if not self.pending:
             return html
         order = list(dict.fromkeys(self._index(m.group(1)) for m in self.marker_re.finditer(html)))
-        labels = set()
-        for _source, _display, prepared, _literal in self.pending:
-            labels.update(LABEL_KEY_RE.findall(prepared.tex))
-        for index in list(order):
-            _tex, _display, prepared, literal = self.pending[index]
-            if literal is not None and not set(EQREF_KEY_RE.findall(prepared.tex)) <= labels:
-                self.converted[index] = escape(literal, quote=False)
-                order.remove(index)
-        snippets = [(self.pending[i][2].tex, self.pending[i][1]) for i in order]
+        snippets = self._snippets(order)
         results = _on_large_stack(lambda: _convert_batch(snippets))
-        seen_ids = set()
-        for index, result in zip(order, results, strict=True):
-            source, display, prepared, _literal = self.pending[index]
+        # Only an equation that was converted has an id a reference can lead to.
+        ids = {i for r in results if isinstance(r, str) for i in ID_RE.findall(r)}
+        seen_ids, literals = set(), set()
+        for index, (tex, _), result in zip(order, snippets, results, strict=True):
+            source, display, prepared, literal = self.pending[index]
+            missing = [k for k in EQREF_KEY_RE.findall(tex) if ID_PREFIX + k not in ids]
+            if literal is not None and (missing or isinstance(result, FormulaError)):
+                self.converted[index] = escape(literal, quote=False)
+                literals.add(index)
+                continue
             if isinstance(result, FormulaError):
                 self.warnings.append(f"{result}: {_shown(source)}")
                 self.converted[index] = _fallback(source, display)
                 continue
+            for key in missing:
+                self.warnings.append(
+                    f"\\eqref{{{key}}} refers to no numbered equation: {_shown(source)}"
+                )
             mathml = to_classes(_with_source(result, source.strip(), prepared.plain_refs))
-            mathml = ID_RE.sub(lambda m, s=source: self._unique_id(m, seen_ids, s), mathml)
+            mathml = ID_RE.sub(lambda m: self._unique_id(m, seen_ids), mathml)
             tag, kind = ("div", "math-display") if display else ("span", "math-inline")
             self.converted[index] = f'<{tag} class="math {kind}">{mathml}</{tag}>'
 
         def element(match):
-            formula = self.converted.get(self._index(match.group(3)), "")
+            index = self._index(match.group(3))
+            formula = self.converted.get(index, "")
             before, after = match.group(1), match.group(4)
-            if before or after:
+            if (before or after) and index not in literals:
                 return f'<span class="math-nobreak">{before}{formula}{after}</span>'
-            return formula
+            return before + formula + after
 
         html = self.element_re.sub(element, html)
         return self.resolve_text(html)
 
-    def _unique_id(self, match, seen, source):
+    @staticmethod
+    def _unique_id(match, seen):
+        # The same formula copied twice by Markdown: its ids stay on the first copy.
         if match.group(1) in seen:
-            label = match.group(1).removeprefix(ID_PREFIX)
-            self.warnings.append(
-                f"the label {label} is given to more than one equation; links go to the first: "
-                f"{_shown(source)}"
-            )
             return ""
         seen.add(match.group(1))
         return match.group(0)
@@ -260,7 +293,7 @@ class Formulas:
 
         def bare(match):
             formula = self.converted.get(self._index(match.group(1)), "")
-            return ID_RE.sub("", formula)
+            return LINK_RE.sub("", ID_RE.sub("", formula))  # a heading's entry is a link
 
         return self.marker_re.sub(bare, text)
 

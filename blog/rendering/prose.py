@@ -18,6 +18,7 @@ ATOM_RE = re.compile(f"{ATOM_OPEN}([^{ATOM_SPLIT}]*){ATOM_SPLIT}([^{ATOM_CLOSE}]
 # Longer than this (in characters of its readable text) and a formula is no longer a word
 # in a sentence.
 MAX_FORMULA_CHARACTERS = 16
+MAX_MATHML = 3000
 
 SUBSCRIPTS = dict(zip("0123456789+-=()aehijklmnoprstuvxβγρφχ−",
                       "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓᵦᵧᵨᵩᵪ₋", strict=True))  # fmt: skip
@@ -31,7 +32,10 @@ INVISIBLE = dict.fromkeys(map(ord, "\u2062\u2063\u2064\ufe00\ufe01"), None)
 APPLY_RE = re.compile("\u2061(?=\\w)")
 TOKENS = {"mi", "mn", "mo", "mtext", "ms"}
 SCRIPTS = {"msub": "_", "munder": "_", "msup": "^", "mover": "^"}
-DROP_LINK_RE = re.compile(r"</?a\b[^>]*>")
+# In an excerpt a formula keeps its MathML and the text styles of \\textbf and friends; a
+# link or an image an author put inside <mtext> is no part of a sentence.
+KEPT_IN_ATOMS = r"(?:m[a-z]+|semantics|annotation|none|b|i|em|strong|code|s|span)"
+DROP_TAG_RE = re.compile(rf"</?(?!{KEPT_IN_ATOMS}\b)[a-zA-Z][^<>]*>")
 ID_RE = re.compile(r'\sid="[^"]*"')
 
 
@@ -114,9 +118,11 @@ def _script(text, mark):
 def readable(mathml):
     """One line of text that reads as the formula (`x²+yᵢ`, `p(a|b)`), or None when there is
     no such line (matrices, cases and other tables)."""
+    if len(mathml) > MAX_MATHML:
+        return None  # far longer than any formula that reads as a few characters
     try:
         text = _text(_tree(mathml))
-    except _TooComplex:
+    except (_TooComplex, RecursionError):
         return None
     text = " ".join(APPLY_RE.sub(" ", text).replace("\u2061", "").split())
     return text or None
@@ -125,7 +131,7 @@ def readable(mathml):
 def atom(text, html):
     """The atom for a formula: its readable text and the HTML shown for it (without ids or
     links, which point into the article the excerpt is not on)."""
-    html = ID_RE.sub("", DROP_LINK_RE.sub("", html))
+    html = ID_RE.sub("", DROP_TAG_RE.sub("", html))
     return f"{ATOM_OPEN}{text}{ATOM_SPLIT}{html}{ATOM_CLOSE}"
 
 

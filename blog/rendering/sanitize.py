@@ -45,7 +45,7 @@ CLASSES = {
     "a": {"footnote-ref", "footnote-backref", "headerlink"},
     "code": {"math-source"},  # plus language-*, checked by pattern
     "div": {"math", "math-display", "math-failed", "footnote", "highlight"},
-    "span": {"math", "math-inline", "math-failed", "math-nobreak", "mc-small-caps"}
+    "span": {"math", "math-inline", "math-failed", "math-nobreak", "mc-small-caps", "placeholder"}
     | {"math-core-serif-font", "math-core-sans-serif-font"}
     | TOKEN_CLASSES,
     "td": {"align-left", "align-right", "align-center"},

@@ -17,9 +17,15 @@ from dataclasses import dataclass, field
 MAX_TEX_LENGTH = 5000
 # Far beyond real formulas (a deep one nests about 15 levels); far below what crashes.
 MAX_DEPTH = 100
-# Each expansion of a macro can nest as deep as the formula itself, so expansions are
-# bounded too; math.py runs the converter on a stack sized for MAX_DEPTH x this.
-MAX_EXPANSIONS = 100
+# Without macros a formula cannot nest deeper than about its length (each level takes at
+# least one character, a built-in command a few levels at most): 5,000 characters fit the
+# converter's stack (math.py) many times over. A macro repeats its body on each use, so a
+# formula that defines one may use them this many times, and the levels its body could
+# open (every brace, \left, \begin and command counted as one), times the uses, must stay
+# within MACRO_LEVELS. A parameter may appear once in its body: twice, and nested uses
+# double the formula each time (a 1 KB formula made 98 MB of MathML in 80 s).
+MAX_EXPANSIONS = 20
+MACRO_LEVELS = 10_000
 
 TOKEN_RE = re.compile(r"\\[A-Za-z]+|\\.|\s+|.", re.DOTALL)
 OPENERS = {"{", r"\left", r"\begin"}
@@ -74,7 +80,7 @@ class Prepared:
     left out."""
 
     tex: str
-    plain_refs: list = field(default_factory=list)  # one bool per reference, in order
+    plain_refs: list = field(default_factory=list)  # (label, is \\ref) per reference, in order
     notes: list = field(default_factory=list)
 
 
@@ -166,9 +172,9 @@ def _top_level(tex):
             braces += 1
         elif token == "}":
             braces -= 1
-        elif token == r"\begin":
+        elif token in (r"\begin", r"\left"):
             environments += 1
-        elif token == r"\end":
+        elif token in (r"\end", r"\right"):
             environments -= 1
         elif not braces and not environments:
             yield match.start(), token
@@ -220,7 +226,7 @@ def _labels(tex, prepared):
         kind, key = match.group(1), label_key(match.group(2))
         if kind == "label":
             return f"\\label{{{key}}}"
-        prepared.plain_refs.append(kind == "ref")
+        prepared.plain_refs.append((key, kind == "ref"))
         return f"\\eqref{{{key}}}"
 
     return LABEL_RE.sub(replace, tex)
@@ -252,14 +258,19 @@ def _number_and_lines(tex):
 
 
 def _text_with_math(name):
-    """\\text{where $x$ is} as math-core takes it: \\text{where }x\\text{ is}."""
+    """\\text{where $x$ is} as math-core takes it: \\text{where }x\\text{ is} (in bold
+    within \\textbf)."""
+    wrap = "\\boldsymbol{{{}}}" if name == "textbf" else "{{{}}}"
 
     def build(body):
         out, pos = [], 0
         for match in INLINE_DOLLARS_RE.finditer(body):
-            out += [f"\\{name}{{{body[pos : match.start()]}}}", f"{{{match.group(1)}}}"]
+            if match.start() > pos:
+                out.append(f"\\{name}{{{body[pos : match.start()]}}}")
+            out.append(wrap.format(match.group(1)))
             pos = match.end()
-        out.append(f"\\{name}{{{body[pos:]}}}")
+        if pos < len(body) or not out:
+            out.append(f"\\{name}{{{body[pos:]}}}")
         return "".join(out)
 
     return build
@@ -273,6 +284,7 @@ def prepare(tex, display):
     if len(source) > MAX_TEX_LENGTH:
         raise FormulaError(f"the formula is longer than {MAX_TEX_LENGTH} characters")
     check_nesting(source)
+    check_macros(source)
     prepared = Prepared("")
     text = SIZE_RE.sub(" ", source)
     for pattern, replacement in SYNONYMS:
@@ -300,3 +312,42 @@ def prepare(tex, display):
 
 def defines_macros(tex):
     return DEFINITION_RE.search(tex) is not None
+
+
+PARAMETER_RE = re.compile(r"#([1-9])")
+# After \newcommand or \def: the name (\name or {\name}), then [n], [default] or #1#2.
+NAME_RE = re.compile(r"\s*(?:\{\s*\\[A-Za-z]+\s*\}|\\[A-Za-z]+|\\.)")
+SPEC_RE = re.compile(r"\s*(?:\[[^\[\]]*\]|#[1-9])")
+
+
+def _definition_body(tex, position):
+    """The body of the definition whose command ends at `position` (None for \\let)."""
+    name = NAME_RE.match(tex, position)
+    if name is None:
+        return None
+    position = name.end()
+    while spec := SPEC_RE.match(tex, position):
+        position = spec.end()
+    group = _group_at(tex, position)
+    return group[0] if group else None
+OPENER_RE = re.compile(r"\\[A-Za-z]+|\{")
+
+
+def check_macros(tex):
+    """FormulaError when the macros a formula defines could expand past what the converter
+    survives or into an output that doubles with each use (see MACRO_LEVELS)."""
+    if not defines_macros(tex):
+        return
+    levels = len(OPENER_RE.findall(tex))
+    if levels * (MAX_EXPANSIONS + 1) > MACRO_LEVELS:
+        raise FormulaError(
+            f"the formula defines macros and has more than {MACRO_LEVELS // (MAX_EXPANSIONS + 1)}"
+            " commands and braces; define fewer or write it out"
+        )
+    for match in DEFINITION_RE.finditer(tex):
+        body = _definition_body(tex, match.end())
+        counts = {}
+        for parameter in PARAMETER_RE.findall(body or ""):
+            counts[parameter] = counts.get(parameter, 0) + 1
+        if any(count > 1 for count in counts.values()):
+            raise FormulaError("a macro uses one of its arguments more than once")

@@ -24,7 +24,11 @@ SECONDS_PER_FORMULA = 6
 
 CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 # Each inline formula is taken out before the walk and stands in the text as a token.
-INLINE_FORMULA_RE = re.compile(r'<span class="math math-inline"><math\b.*?</math></span>', re.S)
+# One <math> (never reaching into the next one), closed by its own span: linear, and never
+# taking in an author's tags from around it.
+INLINE_FORMULA_RE = re.compile(
+    r'<span class="math math-inline"><math\b(?:(?!</?math\b).)*</math></span>', re.S
+)
 TOKEN_OPEN, TOKEN_CLOSE = "\ue210", "\ue211"
 # The space put around a placeholder: a space between Latin words ("Loss [Formula] then"),
 # nothing beside Chinese text or punctuation ("计算，[公式]为").
