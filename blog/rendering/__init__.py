@@ -9,7 +9,15 @@ from html import escape
 from . import markdown_ext
 from .limits import LIMIT_WARNING_PREFIX, validate_article_size
 from .sanitize import sanitize
-from .text import MARKERS, Excerpt, collapse, excerpt_and_reading, reading_minutes, text_of, truncate
+from .text import (
+    MARKERS,
+    Excerpt,
+    collapse,
+    excerpt_and_reading,
+    reading_minutes,
+    text_of,
+    truncate,
+)
 
 TOC_MIN_HEADINGS = 3
 

@@ -330,6 +330,8 @@ def _definition_body(tex, position):
         position = spec.end()
     group = _group_at(tex, position)
     return group[0] if group else None
+
+
 OPENER_RE = re.compile(r"\\[A-Za-z]+|\{")
 
 
