@@ -140,3 +140,10 @@ def test_atom_feed_xhtml_stays_nested_when_a_reference_sits_in_a_link():
 def test_a_reference_in_a_heading_is_not_a_link_inside_the_contents_link():
     toc = render_markdown("$$w\\label{a}$$\n\n## A \\eqref{a}\n\n## B\n\n## C\n").toc_html
     assert toc.count("<a ") == 3
+
+
+@pytest.mark.parametrize("text", ["$x = \\$5$", "$\\text{a \\$ b}$", "\\(\\text{a \\$ b}\\)"])
+def test_an_escaped_dollar_inside_a_formula_is_a_dollar_of_the_formula(text):
+    html = render_markdown(text).html
+    assert "klzzwxh" not in html and "wzxhzdk" not in html
+    assert "$" in html.split("<annotation")[0] and "\\$" in html

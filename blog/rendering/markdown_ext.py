@@ -13,6 +13,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import HTML_PLACEHOLDER_RE
 
 from . import limits
 from .code import BoundedFencedBlockPreprocessor, BoundedHiliteTreeprocessor, CodeFormatter
@@ -33,6 +34,7 @@ INLINE_DOLLAR_RE = (
     r")\$(?![\d$])"
 )
 PROSE_REFERENCE_RE = r"\\(eqref|ref)\{([^{}\n]{1,100})\}"
+ESCAPED_DOLLAR = "&#36;"
 BLOCK_PREFIX_RE = re.compile(r"[ \t]*(?:>[ \t]?)*[ \t]*")
 FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})")
 ALIGN_RE = re.compile(r"text-align:\s*(left|right|center)")
@@ -143,7 +145,19 @@ class EscapedDollarProcessor(InlineProcessor):
     (the raw-HTML formula pass included) can take it for a delimiter."""
 
     def handleMatch(self, m, data):
-        return self.md.htmlStash.store("&#36;"), m.start(0), m.end(0)
+        return self.md.htmlStash.store(ESCAPED_DOLLAR), m.start(0), m.end(0)
+
+
+def source_tex(processor, tex):
+    """The TeX as written: patterns of higher priority (\\$ in particular) have already
+    put placeholders into the line the formula is cut from."""
+    tex = processor.unescape(tex)
+
+    def restore(match):
+        html = processor.md.htmlStash.rawHtmlBlocks[int(match.group(1))]
+        return "\\$" if html == ESCAPED_DOLLAR else unescape(re.sub(r"<[^>]*>", "", html))
+
+    return HTML_PLACEHOLDER_RE.sub(restore, tex)
 
 
 class InlineMathProcessor(InlineProcessor):
@@ -154,7 +168,7 @@ class InlineMathProcessor(InlineProcessor):
             # $\text{where $x$ is}$: the dollars inside \text's braces are its own, as
             # MathJax and KaTeX read them.
             tex, end = data[m.start(0) + 1 : close], close + 1
-        html = self.md.formulas.html(tex, False)
+        html = self.md.formulas.html(source_tex(self, tex), False)
         return self.md.htmlStash.store(html), m.start(0), end
 
 
@@ -211,7 +225,7 @@ class DelimitedMathProcessor(InlineProcessor):
         )
         if close is None:
             return None, None, None
-        html = self.md.formulas.html(data[m.end() : close.start()], False)
+        html = self.md.formulas.html(source_tex(self, data[m.end() : close.start()]), False)
         return self.md.htmlStash.store(html), m.start(0), close.end()
 
 
