@@ -147,3 +147,21 @@ def test_an_escaped_dollar_inside_a_formula_is_a_dollar_of_the_formula(text):
     html = render_markdown(text).html
     assert "klzzwxh" not in html and "wzxhzdk" not in html
     assert "$" in html.split("<annotation")[0] and "\\$" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "attribute"),
+    [
+        ("![示意 $x^2$ 图](/u.png) 后", 'alt="示意 $x^2$ 图"'),
+        ('[链接](/u "标题 $x$") 后', 'title="标题 $x$"'),
+        ('<img alt="$x$" src="/a.png"> 后', 'alt="$x$"'),
+    ],
+)
+def test_a_formula_in_an_attribute_stays_its_tex(text, attribute):
+    rendered = render_markdown(text)
+    assert attribute in rendered.html and "<math" not in rendered.html
+    assert "<" not in rendered.excerpt and '"' not in rendered.excerpt
+
+
+def test_a_less_than_sign_in_prose_does_not_hide_a_formula():
+    assert "<math" in render_markdown("若 a <b 成立，则 $x$ 为正").html

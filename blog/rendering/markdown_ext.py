@@ -160,8 +160,25 @@ def source_tex(processor, tex):
     return HTML_PLACEHOLDER_RE.sub(restore, tex)
 
 
+def inside_tag(data, position):
+    """True when `position` is within an HTML tag of the line (an attribute's value): a
+    formula there would put markup inside the attribute."""
+    opening = data.rfind("<", 0, position)
+    return (
+        opening >= 0
+        and TAG_START_RE.match(data, opening) is not None
+        and data.find(">", opening, position) < 0
+        and data.find(">", position) >= 0
+    )
+
+
+TAG_START_RE = re.compile(r"<[A-Za-z][\w-]*\s")
+
+
 class InlineMathProcessor(InlineProcessor):
     def handleMatch(self, m, data):
+        if inside_tag(data, m.start(0)):
+            return None, None, None
         tex = next(group for group in m.groups() if group is not None)
         end = m.end(0)
         if OPEN_TEXT_RE.search(tex) and (close := _text_dollar_end(data, m.start(0) + 1)):
@@ -217,6 +234,8 @@ class DelimitedMathProcessor(InlineProcessor):
         self.closers = Closers("")
 
     def handleMatch(self, m, data):
+        if inside_tag(data, m.start(0)):
+            return None, None, None
         if self.closers.text is not data:
             self.closers = Closers(data)
         newline = data.find("\n", m.end())
@@ -283,6 +302,9 @@ class RawHtmlMathPostprocessor(Postprocessor):
 class PageTreeprocessor(Treeprocessor):
     def run(self, root):
         for el in root.iter():
+            for name in ("alt", "title"):
+                if name in el.attrib and "\x02" in el.attrib[name]:
+                    el.set(name, self._as_text(el.attrib[name]))
             style = el.attrib.pop("style", None)
             if el.tag in ("th", "td") and style and (m := ALIGN_RE.search(style)):
                 el.set("class", f"align-{m.group(1)}")
@@ -292,6 +314,18 @@ class PageTreeprocessor(Treeprocessor):
             if el.tag == "a" and is_external(el.get("href", "")):
                 el.set("rel", "nofollow noopener")
         return None
+
+    def _as_text(self, value):
+        """An attribute holds text only: a formula in an image's alt text or a link's title
+        stays its TeX between dollars, other stashed HTML its text."""
+
+        def text(match):
+            html = self.md.htmlStash.rawHtmlBlocks[int(match.group(1))]
+            if (tex := self.md.formulas.source_of(html)) is not None:
+                return f"${tex}$"
+            return unescape(re.sub(r"<[^>]*>", "", html))
+
+        return HTML_PLACEHOLDER_RE.sub(text, value)
 
 
 def is_external(href):

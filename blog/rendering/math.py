@@ -174,6 +174,7 @@ class Formulas:
         self.pending = []  # (source, display, Prepared, the text of a reference in prose)
         self.warnings = []
         self.converted = {}  # index -> final HTML of the formula alone (for the contents)
+        self.dropped = set()  # formulas written as text instead (in an attribute)
         marker = re.escape(MARK_OPEN + self.nonce) + f"([{DIGITS}]+)" + re.escape(MARK_CLOSE)
         self.element_re = re.compile(
             f"([{OPENING_PUNCTUATION}]?)"
@@ -213,6 +214,14 @@ class Formulas:
         equation when the article labels one so, else the text as it was written."""
         tex = f"\\{kind}{{{label}}}"
         return self._pending(tex, False, prepare(tex, False), literal=text)
+
+    def source_of(self, html):
+        """The TeX of the formula whose marker `html` holds, or None."""
+        match = self.marker_re.search(html)
+        if match is None:
+            return None
+        self.dropped.add(self._index(match.group(1)))
+        return self.pending[self._index(match.group(1))][0].strip()
 
     def _index(self, digits):
         return int("".join(str(DIGITS.index(d)) for d in digits))
