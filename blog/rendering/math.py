@@ -174,7 +174,6 @@ class Formulas:
         self.pending = []  # (source, display, Prepared, the text of a reference in prose)
         self.warnings = []
         self.converted = {}  # index -> final HTML of the formula alone (for the contents)
-        self.dropped = set()  # formulas written as text instead (in an attribute)
         marker = re.escape(MARK_OPEN + self.nonce) + f"([{DIGITS}]+)" + re.escape(MARK_CLOSE)
         self.element_re = re.compile(
             f"([{OPENING_PUNCTUATION}]?)"
@@ -220,7 +219,6 @@ class Formulas:
         match = self.marker_re.search(html)
         if match is None:
             return None
-        self.dropped.add(self._index(match.group(1)))
         return self.pending[self._index(match.group(1))][0].strip()
 
     def _index(self, digits):
