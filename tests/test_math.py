@@ -391,3 +391,8 @@ def test_raw_html_cannot_style_the_page(text, kept, gone):
 def test_only_known_declarations_become_classes(style, classes):
     assert mathstyle.classes_for(style) == classes
     assert set(mathstyle.classes_for(style)) <= mathstyle.ALL_CLASSES
+
+
+def test_top_level_lines_with_ampersands_align_as_aligned_would():
+    html = converted("$$ f(x) &= (x+1)^2 \\\\ &= x^2 + 2x + 1 $$")
+    assert html.count("<mtr>") == 2 and html.count('class="mc-align-right') == 2

@@ -250,8 +250,11 @@ def _number_and_lines(tex):
             pos = group[1]
     body.append(tex[pos:])
     inner = "".join(body)
-    if any(token == "\\\\" for _, token in _top_level(inner)):
-        inner = f"\\begin{{gathered}}{inner}\\end{{gathered}}"
+    tokens = {token for _, token in _top_level(inner)}
+    if "\\\\" in tokens:
+        # Lines with & between them (written without aligned, which KaTeX refuses) align.
+        lines = "aligned" if "&" in tokens else "gathered"
+        inner = f"\\begin{{{lines}}}{inner}\\end{{{lines}}}"
     if numbering:
         return f"\\begin{{equation}}{inner}{' '.join(numbering)}\\end{{equation}}"
     return inner
