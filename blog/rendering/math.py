@@ -32,6 +32,7 @@ ID_PREFIX = "eq-"
 # stack the server gives its own threads. Only the pages touched take memory.
 STACK_BYTES = 256 * 1024 * 1024
 MAX_MATHML = 500_000  # characters of one formula's MathML: past it, the TeX is shown
+MAX_PAGE_MATHML = 8_000_000  # and of one article's: past it, the remaining formulas are TeX
 
 _converter = math_core.LatexToMathML(
     annotation=True,
@@ -109,18 +110,36 @@ def _convert_one(tex, display):
     return tex, mathml
 
 
-def _convert_batch(snippets):
-    """MathML or a FormulaError for each (tex, display), converted in one state."""
-    converted = [_convert_one(tex, display) for tex, display in snippets]
-    results = [result for _tex, result in converted]
-    good = [i for i, result in enumerate(results) if not isinstance(result, FormulaError)]
+TOO_MUCH = object()  # not converted: the article's MathML passed MAX_PAGE_MATHML
+
+
+def _convert_batch(snippets, budget=None):
+    """MathML, a FormulaError or TOO_MUCH for each (tex, display), converted in one state,
+    within MAX_PAGE_MATHML and the rendering budget's hard deadline (the budget is passed in:
+    this runs on a thread of its own). Formulas are checked before (blog.rendering.tex) so
+    that each converts in microseconds; the deadline is for what slips through."""
+    results, total = [], 0
+    for tex, display in snippets:
+        if budget is not None:
+            budget.check()
+        if total > MAX_PAGE_MATHML:
+            results.append(TOO_MUCH)
+            continue
+        converted, result = _convert_one(tex, display)
+        if isinstance(result, str):
+            total += len(result)
+        results.append((converted, result))
+    good = [i for i, r in enumerate(results) if r is not TOO_MUCH and isinstance(r[1], str)]
+    out = [r if r is TOO_MUCH else r[1] for r in results]
+    if TOO_MUCH in results:
+        return out  # short of room: each formula as converted alone
     try:
-        batch = _converter.convert_all([(converted[i][0], snippets[i][1]) for i in good])
+        batch = _converter.convert_all([(results[i][0], snippets[i][1]) for i in good])
     except math_core.LatexError:
-        return results  # numbering restarts per formula, but every formula shows
+        return out  # numbering restarts per formula, but every formula shows
     for i, mathml in zip(good, batch, strict=True):
-        results[i] = mathml
-    return results
+        out[i] = mathml
+    return out
 
 
 def _upright_primes(mathml):
@@ -228,6 +247,7 @@ class Formulas:
         """The TeX of each formula in `order`; a label given again is renamed so that links
         go to the first equation that has it, with a warning."""
         seen, snippets = set(), []
+        taken = {k for i in order for k in LABEL_KEY_RE.findall(self.pending[i][2].tex)}
         for index in order:
             source, display, prepared, _literal = self.pending[index]
 
@@ -240,7 +260,11 @@ class Formulas:
                     f"the label {key} is given to more than one equation; references go to "
                     f"the first: {_shown(source)}"
                 )
-                return f"\\label{{{key}-{len(seen)}-again}}"
+                n = 2
+                while f"{key}-{n}" in taken:
+                    n += 1
+                taken.add(f"{key}-{n}")
+                return f"\\label{{{key}-{n}}}"
 
             snippets.append((LABEL_KEY_RE.sub(rename, prepared.tex), display))
         return snippets
@@ -251,16 +275,21 @@ class Formulas:
             return html
         order = list(dict.fromkeys(self._index(m.group(1)) for m in self.marker_re.finditer(html)))
         snippets = self._snippets(order)
-        results = _on_large_stack(lambda: _convert_batch(snippets))
+        budget = limits.current()
+        results = _on_large_stack(lambda: _convert_batch(snippets, budget))
         # Only an equation that was converted has an id a reference can lead to.
         ids = {i for r in results if isinstance(r, str) for i in ID_RE.findall(r)}
-        seen_ids, literals = set(), set()
+        seen_ids, literals, too_much = set(), set(), 0
         for index, (tex, _), result in zip(order, snippets, results, strict=True):
             source, display, prepared, literal = self.pending[index]
             missing = [k for k in EQREF_KEY_RE.findall(tex) if ID_PREFIX + k not in ids]
-            if literal is not None and (missing or isinstance(result, FormulaError)):
+            if literal is not None and (missing or not isinstance(result, str)):
                 self.converted[index] = escape(literal, quote=False)
                 literals.add(index)
+                continue
+            if result is TOO_MUCH:
+                too_much += 1
+                self.converted[index] = _fallback(source, display)
                 continue
             if isinstance(result, FormulaError):
                 self.warnings.append(f"{result}: {_shown(source)}")
@@ -274,6 +303,12 @@ class Formulas:
             mathml = ID_RE.sub(lambda m: self._unique_id(m, seen_ids), mathml)
             tag, kind = ("div", "math-display") if display else ("span", "math-inline")
             self.converted[index] = f'<{tag} class="math {kind}">{mathml}</{tag}>'
+
+        if too_much:
+            self.warnings.append(
+                f"{limits.LIMIT_WARNING_PREFIX}the article's MathML passed "
+                f"{MAX_PAGE_MATHML:,} characters, so {too_much:,} formulas are shown as TeX source."
+            )
 
         def element(match):
             index = self._index(match.group(3))

@@ -26,6 +26,17 @@ MAX_DEPTH = 100
 # double the formula each time (a 1 KB formula made 98 MB of MathML in 80 s).
 MAX_EXPANSIONS = 20
 MACRO_LEVELS = 10_000
+# ...and may be this long at most: each use copies a body, so output grows with length x uses.
+MAX_MACRO_FORMULA = 2000
+# math-core's time doubles with each opening bracket left unclosed within one group
+# ("((((…x": 22 took 0.1 s, 28 took 14 s, holding the interpreter all the while).
+MAX_UNCLOSED_BRACKETS = 16
+OPEN_BRACKETS = {"(", "[", r"\{", r"\lbrace", r"\langle", r"\lang", r"\lbrack", r"\lceil",
+                 r"\lfloor", r"\ulcorner", r"\llcorner", r"\lgroup", r"\lmoustache",
+                 r"\lvert", r"\lVert", r"\lparen", r"\lBrace", r"\llbracket"}  # fmt: skip
+CLOSE_BRACKETS = {")", "]", r"\}", r"\rbrace", r"\rangle", r"\rang", r"\rbrack", r"\rceil",
+                  r"\rfloor", r"\urcorner", r"\lrcorner", r"\rgroup", r"\rmoustache",
+                  r"\rvert", r"\rVert", r"\rparen", r"\rBrace", r"\rrbracket"}  # fmt: skip
 
 TOKEN_RE = re.compile(r"\\[A-Za-z]+|\\.|\s+|.", re.DOTALL)
 OPENERS = {"{", r"\left", r"\begin"}
@@ -93,19 +104,34 @@ def label_key(label):
     return "h" + hashlib.sha1(label.encode()).hexdigest()[:12]
 
 
+def _too_many_unclosed(count):
+    if count > MAX_UNCLOSED_BRACKETS:
+        raise FormulaError(
+            f"more than {MAX_UNCLOSED_BRACKETS} brackets are opened and never closed"
+        )
+
+
 def check_nesting(tex):
-    """FormulaError when braces do not balance or nesting passes MAX_DEPTH."""
+    """FormulaError when braces do not balance, nesting passes MAX_DEPTH or too many
+    brackets stay open."""
     braces = groups = run = deepest = 0
+    unclosed = [0]  # brackets still open, per brace group
     for match in TOKEN_RE.finditer(tex):
         token = match.group()
         if token.isspace():
             continue
+        if token in OPEN_BRACKETS:
+            unclosed[-1] += 1
+        elif token in CLOSE_BRACKETS:
+            unclosed[-1] = max(0, unclosed[-1] - 1)
         if token == "{":
             braces += 1
+            unclosed.append(0)
         elif token == "}":
             braces -= 1
             if braces < 0:
                 raise FormulaError("a closing brace } has no opening brace")
+            _too_many_unclosed(unclosed.pop())
         elif token in OPENERS:
             groups += 1
         elif token in CLOSERS:
@@ -116,6 +142,7 @@ def check_nesting(tex):
             raise FormulaError(f"the formula is nested more than {MAX_DEPTH} levels deep")
     if braces:
         raise FormulaError("an opening brace { is never closed")
+    _too_many_unclosed(unclosed[-1])
 
 
 def _argument_end(tex, start):
@@ -343,6 +370,10 @@ def check_macros(tex):
     survives or into an output that doubles with each use (see MACRO_LEVELS)."""
     if not defines_macros(tex):
         return
+    if len(tex) > MAX_MACRO_FORMULA:
+        raise FormulaError(
+            f"a formula that defines macros may be {MAX_MACRO_FORMULA:,} characters at most"
+        )
     levels = len(OPENER_RE.findall(tex))
     if levels * (MAX_EXPANSIONS + 1) > MACRO_LEVELS:
         raise FormulaError(

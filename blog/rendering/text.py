@@ -38,7 +38,13 @@ MARKERS = dict.fromkeys(
     map(ord, prose.ATOM_OPEN + prose.ATOM_SPLIT + prose.ATOM_CLOSE + TOKEN_OPEN + TOKEN_CLOSE + PAD)
 )
 PAD_BESIDE_CJK_RE = re.compile(f"(?<={CJK_SIDE}){PAD}+|{PAD}+(?={CJK_SIDE})|^{PAD}+|{PAD}+$")
-TOKEN_RE = re.compile(f"{TOKEN_OPEN}(\\d+){TOKEN_CLOSE}")
+TOKEN_RE = re.compile(f"{TOKEN_OPEN}(\\d+|d){TOKEN_CLOSE}")
+# A display formula is only a placeholder here: taken out whole before the walk, its MathML
+# (most of a formula-heavy article's bytes) is never parsed.
+DISPLAY_FORMULA_RE = re.compile(
+    r'<div class="math math-display[^"]*">(?:(?!</?div\b).)*</div>', re.S
+)
+DISPLAY_TOKEN = f"{TOKEN_OPEN}d{TOKEN_CLOSE}"
 WORD_RE = re.compile(r"[A-Za-z0-9_]+(?:['.-][A-Za-z0-9_]+)*")
 CJK_PER_MINUTE = 400
 WORDS_PER_MINUTE = 200
@@ -97,7 +103,11 @@ class _TextWalker(HTMLParser):
                 self.formulas += len(TOKEN_RE.findall(data))
             for i, piece in enumerate(TOKEN_RE.split(data)):
                 if i % 2:
-                    if not self.skip_depth:
+                    if self.skip_depth:
+                        continue
+                    if piece == "d":
+                        self.parts.append(f"{PAD}{self.marks['math']}{PAD}")
+                    else:
                         self.parts.append(self._formula(int(piece)))
                 else:
                     self.handle_data(piece)
@@ -201,6 +211,7 @@ def texts_of(html):
         return f"{TOKEN_OPEN}{len(formulas) - 1}{TOKEN_CLOSE}"
 
     walker = _TextWalker(formulas)
+    html = DISPLAY_FORMULA_RE.sub(DISPLAY_TOKEN, html)
     walker.feed(INLINE_FORMULA_RE.sub(token, html))
     walker.close()
     plain = PAD_BESIDE_CJK_RE.sub("", "".join(walker.parts)).replace(PAD, " ")
