@@ -35,6 +35,14 @@ class EscapedDollarProcessor(InlineProcessor):
         return self.md.htmlStash.store(ESCAPED_DOLLAR), m.start(0), m.end(0)
 
 
+def html_text(html):
+    """The text of some stashed HTML, for a place that holds text only."""
+    return unescape(TAG_RE.sub("", html))
+
+
+TAG_RE = re.compile(r"<[^>]*>")
+
+
 def source_tex(processor, tex):
     """The TeX as written: patterns of higher priority (\\$ in particular) have already
     put placeholders into the line the formula is cut from."""
@@ -42,7 +50,7 @@ def source_tex(processor, tex):
 
     def restore(match):
         html = processor.md.htmlStash.rawHtmlBlocks[int(match.group(1))]
-        return "\\$" if html == ESCAPED_DOLLAR else unescape(re.sub(r"<[^>]*>", "", html))
+        return "\\$" if html == ESCAPED_DOLLAR else html_text(html)
 
     return HTML_PLACEHOLDER_RE.sub(restore, tex)
 

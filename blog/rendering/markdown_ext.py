@@ -23,6 +23,7 @@ from .inline_math import (
     EscapedDollarProcessor,
     InlineMathProcessor,
     ProseReferenceProcessor,
+    html_text,
 )
 from .math import Formulas
 from .spans import DISPLAY, INLINE_DOUBLED_PAREN, INLINE_PAREN, find_spans, replace_spans
@@ -207,7 +208,7 @@ class PageTreeprocessor(Treeprocessor):
             html = self.md.htmlStash.rawHtmlBlocks[int(match.group(1))]
             if (tex := self.md.formulas.source_of(html)) is not None:
                 return f"${tex}$"
-            return unescape(re.sub(r"<[^>]*>", "", html))
+            return html_text(html)
 
         return HTML_PLACEHOLDER_RE.sub(text, value)
 

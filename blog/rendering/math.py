@@ -56,7 +56,6 @@ ANNOTATION_RE = re.compile(
 REFERENCE_RE = re.compile(r'(<a href="#eq-([^"]*)">)\((.*?)\)(</a>)')
 PRIME_RE = re.compile(r"<msup>(<m[ion]\b[^<>]*>[^<>]*</m[ion]>)<mo>([′″‴⁗]+)</mo></msup>")
 LABEL_KEY_RE = re.compile(r"\\label\{([^{}]*)\}")
-EQREF_KEY_RE = re.compile(r"\\eqref\{([^{}]*)\}")
 NEWCOMMAND_RE = re.compile(r"\\newcommand(?![A-Za-z])")
 ID_RE = re.compile(r' id="([^"]*)"')
 LINK_RE = re.compile(r"</?a\b[^>]*>")
@@ -280,9 +279,9 @@ class Formulas:
         # Only an equation that was converted has an id a reference can lead to.
         ids = {i for r in results if isinstance(r, str) for i in ID_RE.findall(r)}
         seen_ids, literals, too_much = set(), set(), 0
-        for index, (tex, _), result in zip(order, snippets, results, strict=True):
+        for index, result in zip(order, results, strict=True):
             source, display, prepared, literal = self.pending[index]
-            missing = [k for k in EQREF_KEY_RE.findall(tex) if ID_PREFIX + k not in ids]
+            missing = [k for k, _plain in prepared.plain_refs if ID_PREFIX + k not in ids]
             if literal is not None and (missing or not isinstance(result, str)):
                 self.converted[index] = escape(literal, quote=False)
                 literals.add(index)
