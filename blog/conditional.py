@@ -30,6 +30,24 @@ CACHE_SECONDS = 24 * 60 * 60
 # 10-80 ms (the load test had the sitemap at 3.5 s a request).
 # Remembered longer than any built document: it is what keeps Last-Modified from going back.
 VERSION_SECONDS = 30 * 24 * 60 * 60
+# A shared cache in front (a CDN) may keep a public response this long, and serve it this
+# much longer while it asks again in the background; a browser revalidates after max_age.
+SHARED_SECONDS = 60
+# Browsers ask again for every page view: while nothing changed the answer is a 304 without
+# a query (blog.pagecache), and a change is seen at once.
+PAGE_MAX_AGE = 0
+STALE_SECONDS = 300
+
+
+def public(response, max_age):
+    """The one Cache-Control of what readers get: pages, feeds, the sitemap."""
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=max_age,
+        s_maxage=max(max_age, SHARED_SECONDS),
+        stale_while_revalidate=STALE_SECONDS,
+    )
 
 
 def _changed_at(address, etag):
@@ -107,7 +125,8 @@ def kept(view, max_age):
             response = HttpResponse(zlib.decompress(stored["body"]), content_type=stored["type"])
         response["ETag"] = stored["etag"]
         response["Last-Modified"] = http_date(last_modified(stored["since"], timezone.now()))
-        patch_cache_control(response, public=True, max_age=max_age)
+        public(response, max_age)
+        response.changed_since = stored["since"]  # for blog.pagecache, which keeps it
         return response
 
     return serve

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from . import lists
+
 OG_LOCALES = {"zh-hans": "zh_CN", "zh-hant": "zh_TW", "en": "en_US", "en-us": "en_US"}
 
 
@@ -8,11 +10,9 @@ def site(request):
     """The site's name and the category row of the navigation, on every page.
 
     The categories are lazy so pages that do not show them (the admin) run no query."""
-    from .models import Category
-
     return {
         "blog": settings.BLOG,
         "canonical_url": request.build_absolute_uri(request.path),
         "og_locale": OG_LOCALES.get(settings.LANGUAGE_CODE.lower(), "en_US"),
-        "nav_categories": SimpleLazyObject(lambda: list(Category.objects.only("name", "slug"))),
+        "nav_categories": SimpleLazyObject(lists.site_categories),
     }

@@ -18,6 +18,7 @@ values or other code never serves what the old ones built.
 import copy
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -25,18 +26,24 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models import F, Max
+from django.dispatch import receiver
 from django.http.request import split_domain_port
 from django.utils import timezone
 
 from .models import ContentGeneration, Post
+from .outage import DATABASE_ERRORS
 
 GENERATION_KEY = "freshness:generation"
 # How long a process trusts the cached copy of the generation without asking the database.
 # The writer refreshes the copy on commit, so this only bounds how long a copy can be wrong
 # after the cache itself failed at the moment of a write.
 GENERATION_MIRROR_SECONDS = 5
+# The generation last read from the database, for when it cannot be read (see _state).
+LAST_KNOWN_KEY = "freshness:last-known"
+LAST_KNOWN_SECONDS = 24 * 60 * 60
 SCHEDULE_SECONDS = 24 * 60 * 60
 # Scheduled publication times remembered per generation; past the last of them (a blog
 # with more than this many posts queued) the schedule is read again.
@@ -54,9 +61,16 @@ def advance():
             ContentGeneration.objects.filter(pk=ROW).update(value=F("value") + 1)
     # On commit, the copy gets what the database holds then, not this transaction's number:
     # two writers' callbacks may run in either order, and neither may put back an older one.
-    transaction.on_commit(
-        lambda: cache.set(GENERATION_KEY, _read_generation(), GENERATION_MIRROR_SECONDS)
-    )
+    # The writer reads the schedule too, so that readers find both in one cache read.
+    transaction.on_commit(_mirror)
+
+
+def _mirror():
+    _request.token = None
+    gen = _read_generation()
+    state = (gen, schedule(gen, timezone.now()))
+    cache.set(GENERATION_KEY, state, GENERATION_MIRROR_SECONDS)
+    cache.set(LAST_KNOWN_KEY, state, LAST_KNOWN_SECONDS)
 
 
 def lock():
@@ -67,14 +81,34 @@ def lock():
 
 def generation():
     """(epoch, value) of the committed generation, from the cache when it has it."""
+    return _state(timezone.now())[0]
+
+
+def _state(now):
+    """The committed generation and its schedule: one cache read while both are there."""
     if not settings.BLOG_CACHE_IS_SHARED:
-        return _read_generation()
-    row = cache.get(GENERATION_KEY)
-    if row is None:
-        row = _read_generation()
+        gen = _read_generation()
+        return gen, schedule(gen, now)
+    state = cache.get(GENERATION_KEY)
+    if state is None:
+        try:
+            gen = _read_generation()
+        except DATABASE_ERRORS:
+            # While the database is away nothing can be committed, so the last generation
+            # read is still the current one: pages kept under it are still true (the page
+            # cache serves them; anything it must build gets the 503 page).
+            state = cache.get(LAST_KNOWN_KEY)
+            if state is None:
+                raise
+            return tuple(state[0]), state[1]
+        state = (gen, schedule(gen, now))
         # add, not set: a writer that committed meanwhile has already put the newer value.
-        cache.add(GENERATION_KEY, row, GENERATION_MIRROR_SECONDS)
-    return tuple(row)
+        cache.add(GENERATION_KEY, state, GENERATION_MIRROR_SECONDS)
+        cache.set(LAST_KNOWN_KEY, state, LAST_KNOWN_SECONDS)
+    gen, known = state
+    if known.outdated(now):
+        known = schedule(gen, now)
+    return tuple(gen), known
 
 
 def _read_generation():
@@ -146,22 +180,50 @@ def code_version():
     return digest.hexdigest()[:16]
 
 
+_fingerprints = {}
+
+
 def settings_fingerprint():
-    """The settings that show on pages and in feeds."""
-    shown = {
-        "blog": settings.BLOG,
-        "language": settings.LANGUAGE_CODE,
-        "time_zone": settings.TIME_ZONE,
-        "code": code_version(),
-    }
-    return json.dumps(shown, sort_keys=True, default=str)
+    """The settings that show on pages and in feeds, as a digest (worked out once per set of
+    values: tests and deployments replace the objects, they do not change them in place)."""
+    shown = (settings.BLOG, settings.LANGUAGE_CODE, settings.TIME_ZONE, code_version())
+    known = _fingerprints.get(id(shown[0]))
+    if known is None or known[0] != shown:
+        payload = {"blog": shown[0], "language": shown[1], "time_zone": shown[2]}
+        payload["code"] = shown[3]
+        text = json.dumps(payload, sort_keys=True, default=str)
+        known = (copy.deepcopy(shown), hashlib.sha256(text.encode()).hexdigest()[:16])
+        _fingerprints.clear()
+        _fingerprints[id(shown[0])] = known
+    return known[1]
+
+
+# Within one request the token is worked out once (the page cache, the navigation and a
+# list's count all ask); a write in the request forgets it on commit.
+_request = threading.local()
+
+
+@receiver(request_started, dispatch_uid="freshness-request-started")
+@receiver(request_finished, dispatch_uid="freshness-request-finished")
+def _forget(signal=None, **kwargs):
+    _request.token = None
+    _request.active = signal is request_started
 
 
 def current(now=None):
     """The token of what readers see right now: equal tokens, equal pages and feeds."""
-    now = now or timezone.now()
-    gen = generation()
-    visible = schedule(gen, now).newest_visible(now)
+    remembered = now is None and getattr(_request, "active", False)
+    if remembered and _request.token is not None:
+        return _request.token
+    token = _token(now or timezone.now())
+    if remembered:
+        _request.token = token
+    return token
+
+
+def _token(now):
+    gen, known = _state(now)
+    visible = known.newest_visible(now)
     stamp = visible.isoformat() if visible else "none"
     key = f"{gen[0]}|{gen[1]}|{stamp}|{settings_fingerprint()}"
     return hashlib.sha256(key.encode()).hexdigest()[:24]
@@ -170,7 +232,7 @@ def current(now=None):
 def next_publication(now=None):
     """When the next scheduled post goes live (None when none is scheduled)."""
     now = now or timezone.now()
-    return schedule(generation(), now).next_publication(now)
+    return _state(now)[1].next_publication(now)
 
 
 def cache_origin(request):
@@ -201,7 +263,13 @@ def addressed_to(request, origin):
     """A copy of `request` whose host is the one of `origin` (from cache_origin), so that
     what is built for it and kept under that origin has no other host in its links."""
     clone = copy.copy(request)
-    clone.META = {**request.META, "HTTP_HOST": origin.split("://", 1)[1]}
-    clone.META.pop("HTTP_X_FORWARDED_HOST", None)
-    clone.__dict__.pop("_current_scheme_host", None)  # build_absolute_uri's cached origin
+    clone.META = dict(request.META)
+    readdress(clone, origin)
     return clone
+
+
+def readdress(request, origin):
+    """addressed_to, on `request` itself."""
+    request.META["HTTP_HOST"] = origin.split("://", 1)[1]
+    request.META.pop("HTTP_X_FORWARDED_HOST", None)
+    request.__dict__.pop("_current_scheme_host", None)  # build_absolute_uri's cached origin

@@ -5,13 +5,12 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
-from . import rendering
+from . import links, rendering
 
 FIRST_IMAGE_RE = re.compile(r'<img [^>]*?src="([^"]+)"')
 
@@ -94,7 +93,7 @@ class Category(models.Model):
             super().save(update_fields=["slug"])
 
     def get_absolute_url(self):
-        return reverse("blog:category", kwargs={"slug": self.slug})
+        return links.slug_url("blog:category", self.slug)
 
 
 class PostQuerySet(models.QuerySet):
@@ -247,7 +246,7 @@ class Post(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("blog:post", kwargs={"slug": self.slug})
+        return links.slug_url("blog:post", self.slug)
 
     def clean(self):
         super().clean()

@@ -115,14 +115,26 @@ def create_post(*, tags=(), time_chosen=None, edited_at=None, **fields):
     return save_post(Post(**fields), tags=list(tags), time_chosen=time_chosen, edited_at=edited_at)
 
 
-def bulk_create_posts(posts, *, index=True):
-    """Many new, already rendered posts in a few INSERTs (fixtures, benchmarks). With
-    `index=False` the caller has written their search entries itself."""
+def bulk_create_posts(posts, *, tags=None, index=True):
+    """Many new, already rendered posts in a few INSERTs (fixtures, benchmarks). `tags`, when
+    given, holds each post's Tag objects, in the order of `posts`. With `index=False` the
+    caller has written their search entries itself."""
     with writing():
         created = Post.objects.bulk_create(posts, batch_size=500)
+        tag_ids = set()
+        if tags is not None:
+            content_type = ContentType.objects.get_for_model(Post)
+            taggings = [
+                TaggedItem(content_type=content_type, object_id=post.pk, tag_id=tag.pk)
+                for post, own in zip(created, tags, strict=True)
+                for tag in own
+            ]
+            TaggedItem.objects.bulk_create(taggings, batch_size=2000)
+            tag_ids = {tagging.tag_id for tagging in taggings}
         record(
             posts={p.pk for p in created} if index else (),
             categories={p.category_id for p in created},
+            tags=tag_ids,
         )
     return created
 

@@ -94,13 +94,12 @@ def label_names():
     the site's content (blog.freshness), so a rename is seen at once."""
     from taggit.models import Tag
 
-    from . import freshness
-    from .models import Category
+    from . import freshness, lists
 
     generation = freshness.generation()
     if _label_memo.get("generation") != generation:
-        labels = [(label_token("c", pk), name) for pk, name in
-                  Category.objects.values_list("pk", "name")]  # fmt: skip
+        # The categories as the navigation has them (kept under the site's freshness).
+        labels = [(label_token("c", c.pk), c.name) for c in lists.site_categories()]
         labels += [(label_token("t", pk), name) for pk, name in
                    Tag.objects.values_list("pk", "name")]  # fmt: skip
         _label_memo["labels"] = [(t, tuple(document_tokens(n).split())) for t, n in labels]
@@ -172,17 +171,22 @@ def tsquery(terms):
     return " & ".join(f"({part})" for part in parts)
 
 
+_fts5_tables = {}
+
+
 def has_fts5():
     """Whether this SQLite database has the full-text table (it has, wherever SQLite was
-    built with FTS5, as every current Python's is). Asked once per connection."""
-    known = getattr(connection, "_blog_has_fts5", None)
+    built with FTS5, as every current Python's is). Asked once per database file and
+    process: a connection lasts one request, and the answer only changes with a migration."""
+    name = connection.settings_dict["NAME"]
+    known = _fts5_tables.get(name)
     if known is None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS_TABLE]
             )
             known = cursor.fetchone() is not None
-        connection._blog_has_fts5 = known
+        _fts5_tables[name] = known
     return known
 
 

@@ -4,77 +4,35 @@ tag that has one, with their times."""
 import datetime
 from xml.sax.saxutils import escape
 
-from django.contrib.sitemaps import Sitemap
-from django.contrib.sites.shortcuts import get_current_site
 from django.db.models import Max
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
-from . import conditional
+from . import conditional, links
 from .models import Category, Post
 
 SITEMAP_MAX_AGE = 3600
 
 
-class HomeSitemap(Sitemap):
-    changefreq = "daily"
-    priority = 1.0
-
-    def items(self):
-        return ["blog:index", "blog:archive"]
-
-    def location(self, item):
-        return reverse(item)
-
-
-class PostSitemap(Sitemap):
-    changefreq = "monthly"
-    priority = 0.8
-
-    def items(self):
-        return Post.objects.published().only("slug", "updated_at").order_by("-published_at")
-
-    def lastmod(self, post):
-        return post.updated_at
-
-
-class CategorySitemap(Sitemap):
-    """Categories with at least one published post; their time is their newest post's."""
-
-    changefreq = "weekly"
-    priority = 0.5
-
-    def items(self):
-        return (
-            Category.objects.filter(posts__in=Post.objects.published())
-            .annotate(lastmod=Max("posts__updated_at"))
-            .order_by("name")
-        )
-
-    def lastmod(self, category):
-        return category.lastmod
-
-
-class TagSitemap(CategorySitemap):
-    def items(self):
-        return (
-            Tag.objects.filter(post__in=Post.objects.published())
-            .annotate(lastmod=Max("post__updated_at"))
-            .order_by("name")
-        )
-
-    def location(self, tag):
-        return reverse("blog:tag", kwargs={"slug": tag.slug})
-
-
-sitemaps = {
-    "home": HomeSitemap,
-    "posts": PostSitemap,
-    "categories": CategorySitemap,
-    "tags": TagSitemap,
-}
+def _entries(request):
+    """(address, last change, change frequency, priority) of every page, in three queries:
+    the articles, the categories and the tags that have a published post (Django's Sitemap
+    classes count each list first, twice as many)."""
+    published = Post.objects.published()
+    yield reverse("blog:index"), None, "daily", 1.0
+    yield reverse("blog:archive"), None, "daily", 1.0
+    for slug, updated in published.order_by("-published_at").values_list("slug", "updated_at"):
+        yield links.slug_url("blog:post", slug), updated, "monthly", 0.8
+    lists_of = (
+        (Category.objects.filter(posts__in=published), "posts__updated_at", "blog:category"),
+        (Tag.objects.filter(post__in=published), "post__updated_at", "blog:tag"),
+    )
+    for rows, updated, name in lists_of:
+        newest = rows.annotate(lastmod=Max(updated)).order_by("name")
+        for slug, lastmod in newest.values_list("slug", "lastmod"):
+            yield links.slug_url(name, slug), lastmod, "weekly", 0.5
 
 
 def _day(moment):
@@ -83,14 +41,12 @@ def _day(moment):
     return moment.isoformat()
 
 
-def _written(url):
-    fields = [f"<loc>{escape(url['location'])}</loc>"]
-    if url.get("lastmod"):
-        fields.append(f"<lastmod>{_day(url['lastmod'])}</lastmod>")
-    if url.get("changefreq"):
-        fields.append(f"<changefreq>{url['changefreq']}</changefreq>")
-    if url.get("priority"):
-        fields.append(f"<priority>{url['priority']}</priority>")
+def _written(origin, address, lastmod, changefreq, priority):
+    fields = [f"<loc>{escape(origin + address)}</loc>"]
+    if lastmod:
+        fields.append(f"<lastmod>{_day(lastmod)}</lastmod>")
+    fields.append(f"<changefreq>{changefreq}</changefreq>")
+    fields.append(f"<priority>{priority}</priority>")
     return f"<url>{''.join(fields)}</url>"
 
 
@@ -98,17 +54,12 @@ def build(request):
     """The document, written directly rather than through Django's sitemap template: for
     10,000 articles on SQLite, 0.40–0.48 s instead of 0.74–0.95 s. Sitemaps allow 50,000
     addresses a file; past that, an index of several would be needed."""
-    site, protocol = get_current_site(request), request.scheme
-    urls = (
-        _written(url)
-        for kind in sitemaps.values()
-        for url in kind().get_urls(site=site, protocol=protocol)
-    )
+    origin = f"{request.scheme}://{request.get_host()}"
     body = "".join(
         (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n',
-            "\n".join(urls),
+            "\n".join(_written(origin, *entry) for entry in _entries(request)),
             "\n</urlset>\n",
         )
     )

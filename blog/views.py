@@ -3,24 +3,20 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Count, Q
+from django.core.paginator import Page
+from django.db.models import Count, OuterRef, Q, Subquery, Window
 from django.db.models.functions import TruncMonth
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView, TemplateView
-from taggit.models import Tag
 
-from . import freshness, permissions
-from .models import Category, Post, SearchEntry
+from . import conditional, lists, permissions
+from .models import Post, SearchEntry
 from .search import highlight, search_posts, snippet
 
-PUBLIC_MAX_AGE = 300
-ARCHIVE_CACHE_SECONDS = 24 * 60 * 60
 PAGE_NUMBER_RE = re.compile(r"[1-9][0-9]{0,8}")
 
 
@@ -38,28 +34,53 @@ class CacheDecisionMixin:
         elif request.user.is_authenticated:
             patch_cache_control(response, private=True, no_cache=True)
         else:
-            patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+            conditional.public(response, conditional.PAGE_MAX_AGE)
         patch_vary_headers(response, ["Cookie"])
         return response
 
 
 class PostListMixin(CacheDecisionMixin):
-    """What every list of posts shares: the publication rule, ten a page, related rows
-    loaded in a fixed number of queries."""
+    """What every list of posts shares: the publication rule, ten a page, and at most four
+    queries at any size (blog.lists): the navigation, the list's count (both kept under the
+    site's freshness), the page of posts and their tags."""
 
     paginate_by = settings.BLOG["POSTS_PER_PAGE"]
     context_object_name = "posts"
     template_name = "blog/post_list.html"
+    # ListView's own check asks the database whether the list is empty; the kept count says.
+    allow_empty = True
+    empty_is_404 = False
+
+    def list_count(self, queryset):
+        """How many posts the list has: kept under the site's freshness, by its address."""
+        return lists.count(self.request.path, queryset)
 
     def get_queryset(self):
-        return Post.objects.published().for_lists()
+        return lists.cards(Post.objects.published())
 
-    def paginate_queryset(self, queryset, page_size):
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kw):
+        return lists.CountedPaginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            counter=lambda: self.list_count(queryset),
+            **kw,
+        )
+
+    def page_number(self):
         # Django also accepts "last", "+2" and " 2"; our addresses take plain numbers only.
         page = self.request.GET.get(self.page_kwarg)
         if page is not None and not PAGE_NUMBER_RE.fullmatch(page):
             raise Http404("Page numbers are positive integers.")
-        return super().paginate_queryset(queryset, page_size)
+        return int(page or 1)
+
+    def paginate_queryset(self, queryset, page_size):
+        self.page_number()
+        paginator, page, posts, is_paginated = super().paginate_queryset(queryset, page_size)
+        if self.empty_is_404 and paginator.count == 0:
+            raise Http404("Nothing is published here.")
+        return paginator, page, lists.attach_tags(posts), is_paginated
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -94,8 +115,11 @@ class PostListView(PostListMixin, ListView):
 
 class CategoryView(PostListMixin, ListView):
     def get_queryset(self):
-        self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(category=self.category)
+        slug = self.kwargs["slug"]
+        self.category = next((c for c in lists.site_categories() if c.slug == slug), None)
+        if self.category is None:
+            raise Http404("No such category.")
+        return super().get_queryset().filter(category_id=self.category.pk)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -109,11 +133,16 @@ class CategoryView(PostListMixin, ListView):
 
 class TagView(PostListMixin, ListView):
     # A tag only drafts carry has no public page: its name would say what is coming.
-    allow_empty = False
+    empty_is_404 = True
 
     def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(tags=self.tag)
+        self.tag = lists.tag_with_count(self.kwargs["slug"])
+        if self.tag is None:
+            raise Http404("No such tag.")
+        return super().get_queryset().filter(tags=self.tag.pk)
+
+    def list_count(self, queryset):
+        return self.tag.published
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -129,8 +158,22 @@ class SearchView(PostListMixin, ListView):
 
     def get_queryset(self):
         self.query = " ".join(self.request.GET.get("q", "").split())[:200]
-        results, self.terms = search_posts(super().get_queryset(), self.query)
-        return results
+        results, self.terms = search_posts(Post.objects.published(), self.query)
+        # The snippet's text comes with each post (a one-to-one join).
+        return lists.cards(results, "search_entry__text")
+
+    def paginate_queryset(self, queryset, page_size):
+        """Every query is a list of its own, so its count is not kept: the page's rows carry
+        it (a window over the matches, in the same statement)."""
+        number = self.page_number()
+        start = (number - 1) * page_size
+        rows = list(queryset.annotate(total=Window(Count("id")))[start : start + page_size])
+        if not rows and number > 1:
+            raise Http404("No such page of results.")
+        total = rows[0].total if rows else 0
+        paginator = lists.CountedPaginator(queryset, page_size, counter=lambda: total)
+        page = Page(rows, number, paginator)
+        return paginator, page, lists.attach_tags(rows), page.has_other_pages()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(
@@ -140,26 +183,29 @@ class SearchView(PostListMixin, ListView):
             query_string=f"q={quote(self.query, safe='')}&",
             **kwargs,
         )
-        posts = context["posts"]
-        texts = dict(
-            SearchEntry.objects.filter(post__in=[p.pk for p in posts]).values_list("post", "text")
-        )
         context["results"] = [
             {
                 "post": post,
                 "title": mark_safe(highlight(post.title, self.terms)),
-                "snippet": mark_safe(snippet(texts.get(post.pk, post.excerpt), self.terms)),
+                "snippet": mark_safe(snippet(_entry_text(post) or post.excerpt, self.terms)),
             }
-            for post in posts
+            for post in context["posts"]
         ]
         canonical = self.request.build_absolute_uri(self.request.path)
         context["canonical_url"] = canonical
         return context
 
 
+def _entry_text(post):
+    try:
+        return post.search_entry.text
+    except SearchEntry.DoesNotExist:  # not indexed yet (rebuild_search_index)
+        return ""
+
+
 class MonthView(PostListMixin, ListView):
     # As Django's MonthArchiveView with allow_empty=False: a month without posts is 404.
-    allow_empty = False
+    empty_is_404 = True
 
     def get_queryset(self):
         year, month = self.kwargs["year"], self.kwargs["month"]  # four digits, 1-12 (urls)
@@ -187,26 +233,37 @@ class ArchiveIndexView(CacheDecisionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         # Counting every post by month reads the whole table (and on SQLite calls a Python
         # function per row), so the result is kept under the site's freshness, as feeds are.
-        key = f"archive-months:{freshness.current()}"
-        months = cache.get(key)
-        if months is None:
-            months = list(
-                Post.objects.published()
-                .annotate(month=TruncMonth("published_at"))
-                .values("month")
-                .annotate(count=Count("id"))
-                .order_by("-month")
-            )
-            cache.set(key, months, ARCHIVE_CACHE_SECONDS)
-        return super().get_context_data(months=months, **kwargs)
+        return super().get_context_data(months=lists.kept("archive-months", _months), **kwargs)
+
+
+def _months():
+    rows = (
+        Post.objects.published()
+        .annotate(month=TruncMonth("published_at"))
+        .values("month")
+        .annotate(count=Count("id"))
+        .order_by("-month")
+    )
+    return [
+        {**row, "url": reverse("blog:archive_month", args=[row["month"].year, row["month"].month])}
+        for row in rows
+    ]
+
+
+class RobotsView(CacheDecisionMixin, TemplateView):
+    pass
 
 
 class PostDetailView(CacheDecisionMixin, DetailView):
+    """An article in at most four queries: the post with its category, author and the
+    titles of its neighbours (scalar subqueries of one statement), its tags, the related
+    posts, and the navigation (kept under the site's freshness)."""
+
     context_object_name = "post"
     template_name = "blog/post_detail.html"
 
     def get_queryset(self):
-        posts = Post.objects.select_related("category", "author").prefetch_related("tags")
+        posts = Post.objects.select_related("category", "author").annotate(**_neighbours())
         if self.request.user.has_perm("blog.change_post"):
             # Those who may change a post preview it as a draft or scheduled ("View on site");
             # being staff alone is not enough (get_object asks blog.permissions which post).
@@ -217,32 +274,45 @@ class PostDetailView(CacheDecisionMixin, DetailView):
         post = super().get_object(queryset)
         if not post.is_published and not permissions.may_preview(self.request.user, post):
             raise Http404
-        return post
+        return lists.attach_tags([post])[0]
 
     def is_preview(self):
         return not self.object.is_published
 
     def get_context_data(self, **kwargs):
         post = self.object
-        published = Post.objects.published().only("title", "slug", "published_at")
-        same_time = Q(published_at=post.published_at)
-        previous_post = (
-            published.filter(Q(published_at__lt=post.published_at) | same_time & Q(id__lt=post.id))
-            .order_by("-published_at", "-id")
-            .first()
-        )
-        next_post = (
-            published.filter(Q(published_at__gt=post.published_at) | same_time & Q(id__gt=post.id))
-            .order_by("published_at", "id")
-            .first()
-        )
         return super().get_context_data(
-            previous_post=previous_post,
-            next_post=next_post,
+            previous_post=_neighbour(post, "previous"),
+            next_post=_neighbour(post, "next"),
             related_posts=related_to(post),
             canonical_url=self.request.build_absolute_uri(post.get_absolute_url()),
             **kwargs,
         )
+
+
+def _neighbours():
+    """The title and slug of the published posts just before and after a post (by
+    publication time, then id), as annotations of the post's own query."""
+    published = Post.objects.published()
+    same_time = Q(published_at=OuterRef("published_at"))
+    before = published.filter(
+        Q(published_at__lt=OuterRef("published_at")) | same_time & Q(id__lt=OuterRef("id"))
+    ).order_by("-published_at", "-id")
+    after = published.filter(
+        Q(published_at__gt=OuterRef("published_at")) | same_time & Q(id__gt=OuterRef("id"))
+    ).order_by("published_at", "id")
+    return {
+        f"{side}_{field}": Subquery(rows.values(field)[:1])
+        for side, rows in (("previous", before), ("next", after))
+        for field in ("title", "slug")
+    }
+
+
+def _neighbour(post, side):
+    slug = getattr(post, f"{side}_slug")
+    if slug is None:
+        return None
+    return Post(title=getattr(post, f"{side}_title"), slug=slug)
 
 
 RELATED_LIMIT = 5
@@ -250,7 +320,7 @@ RELATED_LIMIT = 5
 
 def related_to(post):
     """Up to five published posts sharing the most tags with `post`, newest first on ties."""
-    tag_ids = [tag.pk for tag in post.tags.all()]  # prefetched with the post
+    tag_ids = [tag.pk for tag in post.tag_list]  # read with the post (lists.attach_tags)
     if not tag_ids:
         return []
     return list(

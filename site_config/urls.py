@@ -5,11 +5,11 @@ from django.contrib import admin
 from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path, re_path
-from django.views.generic import TemplateView
 
 from blog.media import serve_media
 from blog.readonly import read_only
 from blog.sitemaps import sitemap_view
+from blog.views import RobotsView
 
 urlpatterns = [
     re_path(rf"^{re.escape(settings.BLOG['ADMIN_PATH'])}", admin.site.urls),
@@ -17,7 +17,7 @@ urlpatterns = [
     path("sitemap.xml", read_only(sitemap_view), name="sitemap"),
     path(
         "robots.txt",
-        read_only(TemplateView.as_view(template_name="robots.txt", content_type="text/plain")),
+        read_only(RobotsView.as_view(template_name="robots.txt", content_type="text/plain")),
         name="robots",
     ),
     # Browsers ask for /favicon.ico on pages without an icon link (the admin's).

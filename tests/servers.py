@@ -243,12 +243,12 @@ class SiteServer(Server):
         except OSError:
             return False
 
-    def get(self, path, timeout=10):
+    def get(self, path, timeout=10, headers=None):
         """(status, headers, body, seconds); raises TimeoutError past `timeout`."""
         started = time.monotonic()
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            connection.request("GET", path)
+            connection.request("GET", path, headers=headers or {})
             response = connection.getresponse()
             body = response.read()
         finally:

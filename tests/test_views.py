@@ -149,11 +149,12 @@ def test_non_staff_users_cannot_preview(client, django_user_model, visibility_gr
     assert client.get(visibility_grid["draft_past"].get_absolute_url()).status_code == 404
 
 
-def test_readers_pages_may_be_cached_briefly(client, visibility_grid):
+def test_readers_pages_may_be_kept_briefly_by_shared_caches(client, visibility_grid):
     for url in ["/", visibility_grid["published_past"].get_absolute_url(), "/archive/"]:
         response = client.get(url)
-        assert "public" in response["Cache-Control"]
-        assert "max-age=300" in response["Cache-Control"]
+        policy = {part.strip() for part in response["Cache-Control"].split(",")}
+        # Browsers ask again (a 304 without a query); a CDN keeps a minute, then revalidates.
+        assert {"public", "max-age=0", "s-maxage=60", "stale-while-revalidate=300"} <= policy
         assert "Cookie" in response["Vary"]
 
 
@@ -192,40 +193,6 @@ def test_robots_points_to_the_sitemap(client, visibility_grid):
     assert "Sitemap: http://testserver/sitemap.xml" in robots.content.decode()
     sitemap = client.get("/sitemap.xml").content.decode()
     assert "published-past" in sitemap and "draft-past" not in sitemap
-
-
-@pytest.mark.parametrize("n", [1, 1000])
-def test_list_pages_run_the_same_queries_for_1_or_1000_posts(
-    client, many_posts, django_assert_num_queries, n
-):
-    many_posts(n)
-    # count, page of posts, their tags, the navigation's categories
-    with django_assert_num_queries(4):
-        assert client.get("/").status_code == 200
-    with django_assert_num_queries(5):  # + the category itself
-        assert client.get("/category/deep-learning/").status_code == 200
-    with django_assert_num_queries(6):  # + the tag itself, + whether it has posts
-        assert client.get("/tag/pytorch/").status_code == 200
-    now = timezone.localtime()
-    with django_assert_num_queries(5):  # + whether the month has posts (else 404)
-        assert client.get(f"/archive/{now.year}/{now.month}/").status_code == 200
-    # the site's schedule (2; the generation is cached by the write), months with counts,
-    # navigation; then freshness and months come from the cache
-    with django_assert_num_queries(4):
-        assert client.get("/archive/").status_code == 200
-    with django_assert_num_queries(1):
-        assert client.get("/archive/").status_code == 200
-
-
-@pytest.mark.parametrize("n", [1, 1000])
-def test_article_page_queries_do_not_grow_with_posts(
-    client, many_posts, django_assert_num_queries, n
-):
-    many_posts(n)
-    post = Post.objects.published().filter(tags__name="PyTorch").last()
-    # post+category+author, tags, previous, next, related, navigation
-    with django_assert_num_queries(6):
-        assert client.get(post.get_absolute_url()).status_code == 200
 
 
 def test_demo_articles_render_on_their_pages(client, demo):

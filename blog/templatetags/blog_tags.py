@@ -5,6 +5,8 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from blog import links
+
 register = template.Library()
 
 # As in Django's json_script: nothing inside the data can close the <script> element.
@@ -31,13 +33,21 @@ def blog_posting_json_ld(context, post):
         "author": {"@type": "Person", "name": author or settings.BLOG["TITLE"]},
         "publisher": {"@type": "Organization", "name": settings.BLOG["TITLE"], "url": home},
         "articleSection": post.category.name,
-        "keywords": [tag.name for tag in post.tags.all()],
+        "keywords": [tag.name for tag in post.tag_list],
         "inLanguage": settings.LANGUAGE_CODE,
     }
     if image := post.first_image_url:
         data["image"] = request.build_absolute_uri(image)
     payload = json.dumps(data, ensure_ascii=False).translate(JSON_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+@register.simple_tag
+def site_link(name):
+    """The address of one of the site's own pages ("index", "feed_rss"…), as {% url %} would
+    give it, without a reverse() per link (blog.links); works on the error pages, which have
+    no request context."""
+    return links.site_links()[name]
 
 
 @register.filter

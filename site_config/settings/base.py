@@ -46,6 +46,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that may query the database, so a failure there is a 503 too.
     "blog.outage.DatabaseOutageMiddleware",
+    # Readers' pages from the cache, before anything reads the session or the database.
+    "blog.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -162,7 +164,13 @@ if env.str("REDIS_URL", default=""):
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One per process; the page cache keeps at most this many entries in each worker.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    }
 # Whether every process sees the same cache. Only then may the site's content generation be
 # read from it (blog.freshness); a local-memory cache of one worker cannot hear of another
 # worker's write, so each request then asks the database (one primary-key read).
@@ -227,6 +235,9 @@ BLOG = {
     "POSTS_PER_PAGE": 10,
     "FEED_ITEMS": env.int("BLOG_FEED_ITEMS", default=20),
     "SERVE_MEDIA": env.bool("BLOG_SERVE_MEDIA", default=True),
+    # Readers' pages and feeds kept in the cache under the site's freshness (blog.pagecache);
+    # 0 builds every page (the benchmark's "uncached" runs), still with ETags and compression.
+    "PAGE_CACHE": env.bool("BLOG_PAGE_CACHE", default=True),
     # The authority of feed entry ids (tag:<authority>,<date>:post-<id>); set it to the
     # site's domain so ids stay the same whatever host name a feed was fetched by.
     "FEED_ID_AUTHORITY": env.str("BLOG_FEED_ID_AUTHORITY", default=""),
