@@ -14,7 +14,7 @@ FIND_PYTHON := for p in $(PYTHON) $(PYTHON_CANDIDATES); do \
 	if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	command -v "$$p"; exit 0; fi; done; exit 1
 
-.PHONY: run test lint bench load install clean
+.PHONY: run test lint bench bench-search load install clean
 
 $(VENV)/.installed: pyproject.toml
 	@base=$$($(FIND_PYTHON)) || { \
@@ -42,8 +42,14 @@ lint: install
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Pages under load beside a static file, on each server (bench/run.py); BENCH_POSTS=100000
+# for the large site. The search benchmark is beside it.
+BENCH_POSTS ?= 2000
 bench: install
-	$(PY) bench/run.py
+	BENCH_POSTS=$(BENCH_POSTS) $(PY) bench/run.py
+
+bench-search: install
+	$(PY) bench/search.py
 
 # The load test alone (make bench runs it last).
 load: install

@@ -32,7 +32,9 @@ from django.utils import timezone  # noqa: E402
 from taggit.models import Tag  # noqa: E402
 
 from blog import publishing  # noqa: E402
-from blog.models import Post  # noqa: E402
+from blog.models import Post, SearchEntry  # noqa: E402
+from blog.rendering.text import texts_of  # noqa: E402
+from blog.search import document_tokens, label_token  # noqa: E402
 
 DISTINCT_BODIES = 2000
 BATCH = 500
@@ -50,6 +52,7 @@ def fill(target, seed=2026):
         tag = Tag.objects.filter(name__iexact=name).first() or publishing.save_tag(Tag(name=name))
         tags[name] = tag
     rendered = {}  # body number -> the rendered fields of that body
+    bodies = {}  # body HTML -> its search tokens and text
     now = timezone.now()
     for start in range(existing, target, BATCH):
         posts, post_tags = [], []
@@ -77,7 +80,27 @@ def fill(target, seed=2026):
                     rendered[source] = {n: getattr(post, n) for n in Post.RENDERED_FIELDS}
             posts.append(post)
             post_tags.append([tags[name] for name in article.tags])
-        publishing.bulk_create_posts(posts, tags=post_tags)
+        created = publishing.bulk_create_posts(posts, tags=post_tags, index=False)
+        entries = []
+        for post, own in zip(created, post_tags, strict=True):
+            # What the index's listener would write (blog.search_index), with the text of a
+            # repeated body worked out once.
+            body = bodies.get(post.body_html)
+            if body is None:
+                texts = texts_of(post.body_html)
+                body = bodies[post.body_html] = (document_tokens(texts.reading), texts.plain)
+            labels = [label_token("c", post.category_id)]
+            labels += [label_token("t", tag.pk) for tag in sorted(own, key=lambda t: t.pk)]
+            entries.append(
+                SearchEntry(
+                    post=post,
+                    title=document_tokens(post.title),
+                    tags=" ".join(labels),
+                    body=body[0],
+                    text=body[1],
+                )
+            )
+        SearchEntry.objects.bulk_create(entries, batch_size=500)
         print(f"\r  {start + len(posts)}/{target} posts", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     with connection.cursor() as cursor:

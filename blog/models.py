@@ -223,7 +223,12 @@ class Post(models.Model):
         # time) is a decision of its own, given to editors (blog.permissions).
         permissions = [("publish_post", _("Can publish, unpublish and schedule posts"))]
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="post_status_published"),
+            # Lists in their order (publication time, then id) read from the index alone,
+            # so a deep page skips index entries, not rows (blog.lists).
+            models.Index(fields=["status", "-published_at", "-id"], name="post_status_published"),
+            models.Index(
+                fields=["category", "status", "-published_at", "-id"], name="post_category_list"
+            ),
             models.Index(fields=["updated_at"], name="post_updated"),
         ]
 
