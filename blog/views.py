@@ -4,7 +4,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.paginator import Page
-from django.db.models import Count, OuterRef, Q, Subquery, Window
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.urls import reverse
@@ -164,10 +164,13 @@ class SearchView(PostListMixin, ListView):
 
     def paginate_queryset(self, queryset, page_size):
         """Every query is a list of its own, so its count is not kept: the page's rows carry
-        it (a window over the matches, in the same statement)."""
+        it, counted by a subquery of the same statement (a window over the matches took
+        twice as long on SQLite: it carried every matching row's columns)."""
         number = self.page_number()
         start = (number - 1) * page_size
-        rows = list(queryset.annotate(total=Window(Count("id")))[start : start + page_size])
+        matches = queryset.order_by().values(n=Func(F("id"), function="COUNT"))
+        total = Subquery(matches[:1], output_field=IntegerField())
+        rows = list(queryset.annotate(total=total)[start : start + page_size])
         if not rows and number > 1:
             raise Http404("No such page of results.")
         total = rows[0].total if rows else 0
