@@ -40,13 +40,13 @@ STALE_SECONDS = 300
 
 
 def public(response, max_age):
-    """The one Cache-Control of what readers get: pages, feeds, the sitemap."""
-    patch_cache_control(
-        response,
-        public=True,
-        max_age=max_age,
-        s_maxage=max(max_age, SHARED_SECONDS),
-        stale_while_revalidate=STALE_SECONDS,
+    """The one Cache-Control of what readers get: pages, feeds, the sitemap. Serving stale
+    while revalidating is said to CDNs alone (CDN-Cache-Control, RFC 9213): browsers
+    honour it too, and would show a page from before a change."""
+    shared = max(max_age, SHARED_SECONDS)
+    patch_cache_control(response, public=True, max_age=max_age, s_maxage=shared)
+    response["CDN-Cache-Control"] = (
+        f"public, max-age={shared}, stale-while-revalidate={STALE_SECONDS}"
     )
 
 
@@ -73,6 +73,16 @@ def last_modified(since, now):
     return min(_whole_second_after(since), math.floor(now.timestamp()))
 
 
+def etag_matches(request, etag, star=True):
+    """Whether If-None-Match names `etag` (weak comparison, RFC 9110 §8.8.3.2); `*` counts
+    only where the document is known to exist (`star`)."""
+    wanted = etag.removeprefix("W/")
+    return any(
+        (star and tag == "*") or tag.removeprefix("W/") == wanted
+        for tag in parse_etags(request.headers.get("If-None-Match") or "")
+    )
+
+
 def not_modified(request, etag, since):
     """Whether a conditional GET may be answered 304. If-None-Match decides when present
     (RFC 9110 §13.2.2). If-Modified-Since alone only when the reader's date is at or past
@@ -80,12 +90,10 @@ def not_modified(request, etag, since):
     change in it, carries an earlier date (see last_modified), so it is never kept stale."""
     if request.method not in ("GET", "HEAD"):
         return False
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        wanted = etag.removeprefix("W/")
-        return any(
-            tag == "*" or tag.removeprefix("W/") == wanted for tag in parse_etags(if_none_match)
-        )
+    if request.headers.get("If-None-Match") is not None:
+        return etag_matches(request, etag)
+    if since is None:
+        return False
     if_modified_since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
     return if_modified_since is not None and if_modified_since >= _whole_second_after(since)
 

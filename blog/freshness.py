@@ -62,7 +62,9 @@ def advance():
     # On commit, the copy gets what the database holds then, not this transaction's number:
     # two writers' callbacks may run in either order, and neither may put back an older one.
     # The writer reads the schedule too, so that readers find both in one cache read.
-    transaction.on_commit(_mirror)
+    # Robust: the change is committed whatever the cache does, and the announcement queued
+    # after this callback (search index) must still run.
+    transaction.on_commit(_mirror, robust=True)
 
 
 def _mirror():
@@ -102,9 +104,10 @@ def _state(now):
                 raise
             return tuple(state[0]), state[1]
         state = (gen, schedule(gen, now))
-        # add, not set: a writer that committed meanwhile has already put the newer value.
-        cache.add(GENERATION_KEY, state, GENERATION_MIRROR_SECONDS)
-        cache.set(LAST_KNOWN_KEY, state, LAST_KNOWN_SECONDS)
+        # add, not set: a writer that committed meanwhile has already put the newer value,
+        # and that one is the last known too.
+        if cache.add(GENERATION_KEY, state, GENERATION_MIRROR_SECONDS):
+            cache.set(LAST_KNOWN_KEY, state, LAST_KNOWN_SECONDS)
     gen, known = state
     if known.outdated(now):
         known = schedule(gen, now)

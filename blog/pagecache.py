@@ -10,9 +10,10 @@ a miss would; the layers outside (security headers, Permissions-Policy) add thei
 Never kept or served from here: a request with a session cookie (someone signed in, or
 about to be, sees previews and private pages), one with a message waiting, any other method,
 an address for a host only a pattern admits (freshness.cache_origin), and a response that is
-not a public 200 or sets a cookie. Query strings are reduced to what public pages read
-(`page`, `q`, the sitemap's `p`), so `?utm_source=…` noise and reordered parameters share
-one entry, and the view sees exactly the reduced query its entry is kept under.
+not a public 200 or sets a cookie. Query strings are reduced to what the page's view reads
+(its `canonical_query`: a list's page number but for the first, a search's cleaned words),
+so `?utm_source=…` noise, `?page=1` and reordered parameters share one entry, and the view
+sees exactly the reduced query its entry is kept under.
 
 Conditional GET: every page gets a weak ETag made of its key and the token, so a reader's
 If-None-Match is answered 304 without a body, without building anything and without a query
@@ -27,15 +28,14 @@ import brotli
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified, QueryDict
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import http_date, parse_etags
+from django.utils.http import http_date
 
 from . import conditional, freshness
 from .outage import DATABASE_ERRORS, unavailable
 
-# The query parameters public pages read; any other one is dropped before the view sees it.
-PARAMETERS = ("page", "q", "p")
 # Addresses whose answer depends on the settings and the code alone: kept without asking
 # what the content's generation is, so they answer without the database, even while it is away.
 CONTENT_FREE = {"/robots.txt"}
@@ -59,13 +59,18 @@ def enabled():
 
 
 def _reduced_query(request):
-    """The query string the page is built from: known parameters, last value of each (as
-    request.GET.get reads them), in a fixed order."""
+    """The query string the page is built from: what its view reads (its
+    `canonical_query`), in a fixed order; nothing for a view that reads none."""
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        return None  # a 404 or a redirect to the address with a slash: left as it came
+    canonical = getattr(getattr(view, "view_class", None), "canonical_query", None)
+    if canonical is None:
+        return ""
     query = QueryDict(mutable=True)
-    for name in PARAMETERS:
-        value = request.GET.get(name)
-        if value is not None:
-            query[name] = value
+    for name, value in sorted(canonical(request.GET).items()):
+        query[name] = value
     return query.urlencode()
 
 
@@ -94,33 +99,27 @@ def _page_etag(key):
     return f'W/"{key[5:37]}"'
 
 
-def _matches(request, etag):
-    if_none_match = request.headers.get("If-None-Match")
-    if not if_none_match or not etag:
-        return False
-    wanted = etag.removeprefix("W/")
-    return any(tag == "*" or tag.removeprefix("W/") == wanted for tag in parse_etags(if_none_match))
-
-
 def accepted_encoding(request):
-    """ "br", "gzip" or "" (identity), by the client's Accept-Encoding (q=0 refuses)."""
+    """ "br", "gzip" or "" (identity): the client's most wanted of the two (Brotli on a tie),
+    by Accept-Encoding with its q-values; q=0 refuses."""
     offered = {}
     for part in request.headers.get("Accept-Encoding", "").split(","):
-        name, _, params = part.strip().partition(";")
+        name, *params = (piece.strip().lower() for piece in part.split(";"))
         quality = 1.0
-        params = params.strip()
-        if params.startswith("q="):
-            try:
-                quality = float(params[2:])
-            except ValueError:
-                quality = 0.0
-        offered[name.strip().lower()] = quality
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if name:
+            offered[name] = quality
     star = offered.get("*", 0.0)
-    if offered.get("br", star) > 0:
-        return "br"
-    if offered.get("gzip", star) > 0:
-        return "gzip"
-    return ""
+    br, gz = offered.get("br", star), offered.get("gzip", offered.get("x-gzip", star))
+    if max(br, gz) <= 0:
+        return ""
+    return "br" if br >= gz else "gzip"
 
 
 class Entry:
@@ -138,7 +137,6 @@ class Entry:
             for name, value in response.items()
             if name.lower() not in NOT_KEPT and not (self.since and name.lower() == "last-modified")
         ]
-        self.etag = etag
         body = response.content
         self.plain = self.gzip = self.br = None
         if len(body) < SMALLEST_COMPRESSED:
@@ -146,6 +144,9 @@ class Entry:
         else:
             self.gzip = compress(body, "gzip")
             self.br = compress(body, "br")
+            etag = weak(etag)
+        self.etag = etag
+        self.headers = [(n, etag if n.lower() == "etag" else v) for n, v in self.headers]
 
     def __getstate__(self):
         return {name: getattr(self, name) for name in self.__slots__}
@@ -156,7 +157,7 @@ class Entry:
 
     def response(self, request):
         if self.since is None:
-            unchanged = _matches(request, self.etag)
+            unchanged = conditional.etag_matches(request, self.etag)
         else:
             unchanged = conditional.not_modified(request, self.etag, self.since)
         if unchanged:
@@ -192,6 +193,12 @@ class Entry:
         return answer
 
 
+def weak(etag):
+    """A strong validator names one set of bytes (RFC 9110 §8.8.3); a document sent in
+    several codings has several, so it carries a weak one (If-None-Match compares weakly)."""
+    return etag if etag.startswith("W/") else f"W/{etag}"
+
+
 def compress(body, encoding):
     if encoding == "br":
         return brotli.compress(body, quality=BROTLI_QUALITY)
@@ -201,9 +208,11 @@ def compress(body, encoding):
 def _encoded(response, request):
     """A built response compressed for this client alone (the page cache switched off)."""
     encoding = accepted_encoding(request)
-    if encoding and len(response.content) >= SMALLEST_COMPRESSED:
-        response.content = compress(response.content, encoding)
-        response["Content-Encoding"] = encoding
+    if len(response.content) >= SMALLEST_COMPRESSED:
+        response["ETag"] = weak(response["ETag"])
+        if encoding:
+            response.content = compress(response.content, encoding)
+            response["Content-Encoding"] = encoding
     response["Content-Length"] = str(len(response.content))
     if request.method == "HEAD":
         response.content = b""
@@ -234,6 +243,8 @@ class PageCacheMiddleware:
         if origin is None:
             return self.get_response(request)
         query = _reduced_query(request)
+        if query is None:
+            return self.get_response(request)
         if query != request.META.get("QUERY_STRING", ""):
             request.META["QUERY_STRING"] = query
             request.GET = QueryDict(query)
@@ -251,12 +262,20 @@ class PageCacheMiddleware:
         if entry is not None:
             return entry.response(request)
         page_etag = _page_etag(key)
-        if _matches(request, page_etag):
+        if conditional.etag_matches(request, page_etag, star=False):
             # What was built under this key and token had this ETag, whatever its bytes.
             return self._not_modified(page_etag)
         # Built for the origin it is kept under (no made-up port in its links).
         freshness.readdress(request, origin)
         response = self.get_response(request)
+        if response.status_code == 304:
+            # As a 304 from the cache says it (RFC 9110 §15.4.5): what it varies by, and no
+            # length but the page's own.
+            patch_vary_headers(response, ["Accept-Encoding"])
+            del response["Content-Length"]
+            if response.has_header("ETag"):
+                response["ETag"] = weak(response["ETag"])
+            return response
         if not _keepable(response):
             return response
         if not response.has_header("ETag"):

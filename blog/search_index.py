@@ -9,6 +9,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from taggit.models import TaggedItem
 
+from . import freshness
 from .changes import Change, content_changed
 from .models import Post, SearchEntry
 from .rendering.text import texts_of
@@ -82,6 +83,10 @@ def relabel_posts(ids):
 @receiver(content_changed, sender=Change, dispatch_uid="search-index")
 def content_was_changed(sender, change, **kwargs):
     with transaction.atomic():
+        if change.posts or change.relabelled:
+            # The entries change after the posts were committed: a search made in between
+            # was built from the old ones, and must not be kept under the new token.
+            freshness.advance()
         if change.posts:
             index_posts(change.posts)
         if change.relabelled:

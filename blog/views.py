@@ -7,7 +7,7 @@ from django.core.paginator import Page
 from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.http import Http404
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.safestring import mark_safe
@@ -50,6 +50,13 @@ class PostListMixin(CacheDecisionMixin):
     # ListView's own check asks the database whether the list is empty; the kept count says.
     allow_empty = True
     empty_is_404 = False
+
+    @classmethod
+    def canonical_query(cls, query):
+        """What of the query string the page is built from (blog.pagecache keeps the page
+        under it, and the view sees nothing else): the page number, but for the first."""
+        page = query.get(cls.page_kwarg)
+        return {cls.page_kwarg: page} if page not in (None, "1") else {}
 
     def list_count(self, queryset):
         """How many posts the list has: kept under the site's freshness, by its address."""
@@ -156,8 +163,19 @@ class TagView(PostListMixin, ListView):
 class SearchView(PostListMixin, ListView):
     template_name = "blog/search.html"
 
+    @staticmethod
+    def clean(text):
+        return " ".join(text.split())[:200]
+
+    @classmethod
+    def canonical_query(cls, query):
+        canonical = super().canonical_query(query)
+        if "q" in query:
+            canonical["q"] = cls.clean(query["q"])
+        return canonical
+
     def get_queryset(self):
-        self.query = " ".join(self.request.GET.get("q", "").split())[:200]
+        self.query = self.clean(self.request.GET.get("q", ""))
         results, self.terms = search_posts(Post.objects.published(), self.query)
         # The snippet's text comes with each post (a one-to-one join).
         return lists.cards(results, "search_entry__text")
@@ -236,7 +254,9 @@ class ArchiveIndexView(CacheDecisionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         # Counting every post by month reads the whole table (and on SQLite calls a Python
         # function per row), so the result is kept under the site's freshness, as feeds are.
-        return super().get_context_data(months=lists.kept("archive-months", _months), **kwargs)
+        # The months' addresses are kept with them, so under the script prefix too.
+        months = lists.kept(f"archive-months:{get_script_prefix()}", _months)
+        return super().get_context_data(months=months, **kwargs)
 
 
 def _months():
