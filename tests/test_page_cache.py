@@ -254,27 +254,17 @@ def test_publishing_a_draft_shows_it_on_every_list_feed_and_the_sitemap(client, 
     assert_current(client, draft.get_absolute_url(), shows=["Draftling notes"])
 
 
-def test_unpublishing_takes_the_post_off_every_page(client, site):
+@pytest.mark.parametrize("take_off", [publishing.unpublish, publishing.delete_posts],
+                         ids=["unpublished", "deleted"])  # fmt: skip
+def test_a_post_taken_off_leaves_every_page(client, site, take_off):
     urls = addresses(site)
     fill(client, urls.values())
-    publishing.unpublish(Post.objects.filter(pk=site["post"].pk))
+    take_off(Post.objects.filter(pk=site["post"].pk))
     for name in ("home", "category", "month", "search", "feed", "atom", "json", "category_feed"):
         assert_current(client, urls[name], hides=["Quasar notes"])
     assert_current(client, urls["sitemap"], hides=["/posts/quasar/", "/tag/lensing/"])
     assert_current(client, urls["archive"], shows=["1 post"], hides=["2 posts"])
     # Only this post carried the tag: its page and feed are gone with it.
-    for name in ("article", "tag", "tag_feed"):
-        assert_current(client, urls[name], status=404)
-
-
-def test_deleting_a_post_takes_it_off_every_page(client, site):
-    urls = addresses(site)
-    fill(client, urls.values())
-    publishing.delete_posts(Post.objects.filter(pk=site["post"].pk))
-    for name in ("home", "category", "month", "search", "feed", "atom", "json", "category_feed"):
-        assert_current(client, urls[name], hides=["Quasar notes"])
-    assert_current(client, urls["sitemap"], hides=["/posts/quasar/", "/tag/lensing/"])
-    assert_current(client, urls["archive"], shows=["1 post"], hides=["2 posts"])
     for name in ("article", "tag", "tag_feed"):
         assert_current(client, urls[name], status=404)
 
