@@ -101,9 +101,6 @@ class PostQuerySet(models.QuerySet):
         """The one rule for what readers may see: published, and its time has come."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=now or timezone.now())
 
-    def for_lists(self):
-        return self.select_related("category").prefetch_related("tags")
-
 
 class Post(models.Model):
     class Status(models.TextChoices):
