@@ -2,6 +2,7 @@ import json
 
 from django import template
 from django.conf import settings
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -40,6 +41,53 @@ def blog_posting_json_ld(context, post):
         data["image"] = request.build_absolute_uri(image)
     payload = json.dumps(data, ensure_ascii=False).translate(JSON_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+# A post's line of facts: its category, date, tags and reading time. Written here rather than
+# as a template partial: ten cards a page made it a third of the page's rendering time.
+META = """<p class="meta">
+  <a class="meta-category" href="{}">{}</a>
+  <span aria-hidden="true">·</span>
+  <time datetime="{}">{}</time>
+  {}
+  <span aria-hidden="true">·</span>
+  <span class="meta-reading">{} min read</span>
+</p>
+"""
+TAGS = """<span aria-hidden="true">·</span>
+  <span class="meta-tags">{}</span>"""
+TAG = '<a href="{}" rel="tag">#{}</a>'
+CARD = """<article class="card">
+  <h2 class="card-title"><a href="{}">{}</a></h2>
+  <p class="card-excerpt">{}</p>
+  {}
+</article>
+"""
+
+
+@register.simple_tag
+def post_meta(post):
+    published = timezone.localtime(post.published_at)
+    tags = ""
+    if post.tag_list:
+        links = " ".join(format_html(TAG, tag.url, tag.name) for tag in post.tag_list)
+        tags = format_html(TAGS, mark_safe(links))
+    return format_html(
+        META,
+        post.category.get_absolute_url(),
+        post.category.name,
+        published.isoformat(),
+        f"{published:%Y-%m-%d}",
+        tags,
+        post.reading_minutes,
+    )
+
+
+@register.simple_tag
+def post_card(post):
+    """A post in a list: its title, its excerpt (as stored, sanitized) and its meta line."""
+    excerpt = mark_safe(post.excerpt_html) if post.excerpt_html else post.excerpt
+    return format_html(CARD, post.get_absolute_url(), post.title, excerpt, post_meta(post))
 
 
 @register.simple_tag
