@@ -307,7 +307,9 @@ class PostDetailView(CacheDecisionMixin, DetailView):
         return super().get_context_data(
             previous_post=_neighbour(post, "previous"),
             next_post=_neighbour(post, "next"),
-            related_posts=related_to(post),
+            # Kept under the site's freshness: it groups every post sharing a tag, which grows
+            # with the blog, and changes only when the content does.
+            related_posts=lists.kept(f"related:{post.pk}", lambda: related_to(post)),
             canonical_url=self.request.build_absolute_uri(post.get_absolute_url()),
             **kwargs,
         )
