@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.utils.functional import cached_property
-from taggit.models import Tag, TaggedItem
+from taggit.models import TaggedItem
 
 from . import freshness, links
 from .models import Category, Post
@@ -78,21 +77,41 @@ class CountedPaginator(Paginator):
         return self._get_page(self.object_list.filter(pk__in=ids), number, self)
 
 
-def tag_with_count(slug):
-    """The tag called `slug` with how many published posts carry it, kept under the site's
-    freshness (None, not kept, when there is no such tag: made-up addresses fill nothing)."""
+class KeptPaginator(CountedPaginator):
+    """A list whose order no index gives (a tag's posts: the order is the posts', the rows
+    are the taggings'): its ids in order are kept, and a page is ten of them."""
+
+    def __init__(self, object_list, per_page, ids, **kwargs):
+        super().__init__(object_list, per_page, counter=lambda: len(ids), **kwargs)
+        self.ids = ids
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(self.object_list.filter(pk__in=self.ids[bottom:top]), number, self)
+
+
+def tag_list(slug):
+    """(the tag called `slug`, the ids of its published posts in list order), kept under the
+    site's freshness, from one query; None (not kept: made-up addresses fill nothing) when
+    no published post carries it. At 100,000 posts, sorting a tag's 5,000 posts took 36 ms
+    on every page of it."""
     digest = hashlib.sha256(slug.encode()).hexdigest()[:24]
     key = f"lists:tag:{digest}:{freshness.current()}"
     found = cache.get(key)
     if found is None:
-        published = Q(post__in=Post.objects.published())
-        found = (
-            Tag.objects.filter(slug=slug)
-            .annotate(published=Count("post", filter=published, distinct=True))
-            .first()
+        rows = list(
+            Post.objects.published()
+            .filter(tags__slug=slug)
+            .order_by("-published_at", "-id")
+            .values_list("pk", "tags__pk", "tags__name")
         )
-        if found is None:
+        if not rows:
             return None
+        found = (TagLink(rows[0][1], rows[0][2], slug), [row[0] for row in rows])
         cache.set(key, found, CACHE_SECONDS)
     return found
 

@@ -143,13 +143,17 @@ class TagView(PostListMixin, ListView):
     empty_is_404 = True
 
     def get_queryset(self):
-        self.tag = lists.tag_with_count(self.kwargs["slug"])
-        if self.tag is None:
-            raise Http404("No such tag.")
-        return super().get_queryset().filter(tags=self.tag.pk)
+        found = lists.tag_list(self.kwargs["slug"])
+        if found is None:
+            raise Http404("No such tag, or no published post carries it.")
+        self.tag, self.ids = found
+        return super().get_queryset()
 
-    def list_count(self, queryset):
-        return self.tag.published
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kw):
+        return lists.KeptPaginator(
+            queryset, per_page, self.ids, orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page, **kw,
+        )  # fmt: skip
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
