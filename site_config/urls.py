@@ -8,13 +8,15 @@ from django.urls import include, path, re_path
 
 from blog.media import serve_media
 from blog.readonly import read_only
-from blog.sitemaps import sitemap_view
+from blog.sitemaps import sitemap_lists_view, sitemap_posts_view, sitemap_view
 from blog.views import RobotsView
 
 urlpatterns = [
     re_path(rf"^{re.escape(settings.BLOG['ADMIN_PATH'])}", admin.site.urls),
     # Public and read-only, as every address of blog.urls: GET and HEAD, 405 otherwise.
     path("sitemap.xml", read_only(sitemap_view), name="sitemap"),
+    path("sitemap-lists.xml", read_only(sitemap_lists_view), name="sitemap_lists"),
+    path("sitemap-posts-<int:number>.xml", read_only(sitemap_posts_view), name="sitemap_posts"),
     path(
         "robots.txt",
         read_only(RobotsView.as_view(template_name="robots.txt", content_type="text/plain")),

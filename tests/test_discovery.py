@@ -180,3 +180,29 @@ def test_every_feed_announced_on_a_page_answers(client, demo):
             r'<link rel="alternate" type="[^"]+" title="[^"]*" href="([^"]+)"', html
         ):
             assert client.get(href).status_code == 200, href
+
+
+def test_past_the_limit_of_a_file_the_sitemap_is_an_index(client, many_posts, monkeypatch):
+    """sitemaps.org allows 50,000 addresses a file: at 100,000 articles the one file had
+    all of them (14 MB). Past POSTS_PER_FILE articles /sitemap.xml lists the files."""
+    from blog import sitemaps
+
+    monkeypatch.setattr(sitemaps, "POSTS_PER_FILE", 4)
+    many_posts(10)
+    index = ET.fromstring(client.get("/sitemap.xml").content)
+    assert index.tag == f"{SITEMAP}sitemapindex"
+    files = [loc.text for loc in index.iter(f"{SITEMAP}loc")]
+    assert files == [
+        "http://testserver/sitemap-lists.xml",
+        *(f"http://testserver/sitemap-posts-{n}.xml" for n in (1, 2, 3)),
+    ]
+    addresses = []
+    for url in files:
+        root = ET.fromstring(client.get(url.removeprefix("http://testserver")).content)
+        assert root.tag == f"{SITEMAP}urlset"
+        addresses += [loc.text for loc in root.iter(f"{SITEMAP}loc")]
+    posts = [a for a in addresses if "/posts/" in a]
+    assert len(posts) == len(set(posts)) == 10
+    assert "http://testserver/" in addresses and "http://testserver/tag/pytorch/" in addresses
+    assert client.get("/sitemap-posts-4.xml").status_code == 404
+    assert client.get("/sitemap-posts-0.xml").status_code == 404

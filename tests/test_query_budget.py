@@ -49,6 +49,8 @@ def public_addresses():
         f"/category/{post.category.slug}/feed/",
         "/tag/pytorch/feed/atom/",
         "/sitemap.xml",
+        "/sitemap-lists.xml",
+        "/sitemap-posts-1.xml",
         "/robots.txt",
     ]
 
