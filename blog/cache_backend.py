@@ -6,7 +6,7 @@ import logging
 import re
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
@@ -16,6 +16,23 @@ from . import circuit
 logger = logging.getLogger("blog.cache")
 
 _FAILED = object()
+
+
+class ReusedClients(RedisCacheClient):
+    """Django's client makes a new redis.Redis for every cache call, and redis-py fills its
+    table of reply callbacks afresh for each: 0.2 ms, twice for a page-cache hit, half the
+    time of the hit. A Redis over a connection pool is thread-safe: one per pool."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
 
 
 class FailOpenRedisCache(RedisCache):
@@ -40,6 +57,7 @@ class FailOpenRedisCache(RedisCache):
         retry_seconds = float(options.pop("RETRY_SECONDS", 5))
         options.setdefault("retry", Retry(NoBackoff(), 0))
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = ReusedClients
         # A password in the URL must not end up in the logs.
         self._location = ",".join(re.sub(r"//[^/@]*@", "//", s) for s in self._servers)
         self.circuit = circuit.shared(
