@@ -8,8 +8,8 @@ import time
 
 import pytest
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCacheClient
 
+from blog.cache_backend import ReusedClients
 from tests.servers import RedisServer
 
 BACKEND = "blog.cache_backend.FailOpenRedisCache"
@@ -166,9 +166,9 @@ def test_the_threads_of_a_process_share_what_one_found_out(redis_server, setting
     once one thread has found Redis down, the others do not each try (and, against a
     hanging Redis, each wait out the timeout) before the retry interval has passed."""
     attempts = []
-    get_client = RedisCacheClient.get_client
+    get_client = ReusedClients.get_client
     monkeypatch.setattr(
-        RedisCacheClient, "get_client", lambda *a, **kw: attempts.append(1) or get_client(*a, **kw)
+        ReusedClients, "get_client", lambda *a, **kw: attempts.append(1) or get_client(*a, **kw)
     )
     cache = point_cache_at(settings, redis_server, retry_seconds=30)
     redis_server.stop()
