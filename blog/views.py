@@ -4,8 +4,8 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.paginator import Page
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -321,18 +321,33 @@ class PostDetailView(CacheDecisionMixin, DetailView):
 
 def _neighbours():
     """The title and slug of the published posts just before and after a post (by
-    publication time, then id), as annotations of the post's own query."""
-    published = Post.objects.published()
-    same_time = Q(published_at=OuterRef("published_at"))
-    before = published.filter(
-        Q(published_at__lt=OuterRef("published_at")) | same_time & Q(id__lt=OuterRef("id"))
-    ).order_by("-published_at", "-id")
-    after = published.filter(
-        Q(published_at__gt=OuterRef("published_at")) | same_time & Q(id__gt=OuterRef("id"))
-    ).order_by("published_at", "id")
+    publication time, then id), as annotations of the post's own query. Each side is a post
+    at the same time with a nearer id, else the nearest earlier (later) one: two index
+    seeks. Asked as one condition ("earlier, or the same time and a smaller id"), SQLite
+    gathered every earlier post and sorted them: 1.9 s an article at 100,000 posts."""
+    at, pk = OuterRef("published_at"), OuterRef("id")
+
+    def published(**bounds):
+        # The post's own bound first: SQLite takes the first of two upper bounds on the
+        # column as the start of its index scan (publication's `<= now` would start it at
+        # the newest post, and walk down to this one).
+        return Post.objects.filter(**bounds).published()
+
+    sides = {
+        "previous": (
+            published(published_at=at, id__lt=pk).order_by("-id"),
+            published(published_at__lt=at).order_by("-published_at", "-id"),
+        ),
+        "next": (
+            published(published_at=at, id__gt=pk).order_by("id"),
+            published(published_at__gt=at).order_by("published_at", "id"),
+        ),
+    }
     return {
-        f"{side}_{field}": Subquery(rows.values(field)[:1])
-        for side, rows in (("previous", before), ("next", after))
+        f"{side}_{field}": Coalesce(
+            Subquery(same_time.values(field)[:1]), Subquery(nearest.values(field)[:1])
+        )
+        for side, (same_time, nearest) in sides.items()
         for field in ("title", "slug")
     }
 

@@ -354,3 +354,24 @@ def test_an_article_answers_other_methods_with_405(client, make_post, method):
     client.raise_request_exception = False
     response = client.generic(method, make_post().get_absolute_url())
     assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
+
+
+def test_previous_and_next_follow_the_list_order_through_ties(client, make_post):
+    """The lists' order is publication time, then id: posts published at the same moment
+    are neighbours by id, and the nearest earlier or later post comes after them."""
+    from datetime import timedelta
+
+    now = timezone.now().replace(microsecond=0)
+    before = make_post(slug="before", published_at=now - timedelta(hours=3))
+    ties = [make_post(slug=f"tie-{n}", published_at=now - timedelta(hours=2)) for n in range(3)]
+    after = make_post(slug="after", published_at=now - timedelta(hours=1))
+    make_post(slug="scheduled", published_at=now + timedelta(hours=1))
+    chain = [before, *ties, after]
+    for index, post in enumerate(chain):
+        html = client.get(post.get_absolute_url()).content.decode()
+        previous = re.search(r'class="post-nav-prev" href="([^"]+)"', html)
+        following = re.search(r'class="post-nav-next" href="([^"]+)"', html)
+        want_previous = chain[index - 1].get_absolute_url() if index else None
+        want_next = chain[index + 1].get_absolute_url() if index + 1 < len(chain) else None
+        assert (previous and previous.group(1)) == want_previous, post.slug
+        assert (following and following.group(1)) == want_next, post.slug
