@@ -86,12 +86,20 @@ def generation():
     return _state(timezone.now())[0]
 
 
-def _state(now):
+class NotInCache(Exception):
+    """What current(cached_only=True) raises when the token needs the database."""
+
+
+def _state(now, cached_only=False):
     """The committed generation and its schedule: one cache read while both are there."""
     if not settings.BLOG_CACHE_IS_SHARED:
+        if cached_only:
+            raise NotInCache
         gen = _read_generation()
         return gen, schedule(gen, now)
     state = cache.get(GENERATION_KEY)
+    if state is None and cached_only:
+        raise NotInCache
     if state is None:
         try:
             gen = _read_generation()
@@ -110,6 +118,8 @@ def _state(now):
             cache.set(LAST_KNOWN_KEY, state, LAST_KNOWN_SECONDS)
     gen, known = state
     if known.outdated(now):
+        if cached_only:
+            raise NotInCache
         known = schedule(gen, now)
     return tuple(gen), known
 
@@ -213,19 +223,21 @@ def _forget(signal=None, **kwargs):
     _request.active = signal is request_started
 
 
-def current(now=None):
-    """The token of what readers see right now: equal tokens, equal pages and feeds."""
+def current(now=None, cached_only=False):
+    """The token of what readers see right now: equal tokens, equal pages and feeds.
+    `cached_only` raises NotInCache rather than read the database (blog.pagecache's hits
+    before Django's handler, which do not open connections)."""
     remembered = now is None and getattr(_request, "active", False)
     if remembered and _request.token is not None:
         return _request.token
-    token = _token(now or timezone.now())
+    token = _token(now or timezone.now(), cached_only)
     if remembered:
         _request.token = token
     return token
 
 
-def _token(now):
-    gen, known = _state(now)
+def _token(now, cached_only=False):
+    gen, known = _state(now, cached_only)
     visible = known.newest_visible(now)
     stamp = visible.isoformat() if visible else "none"
     key = f"{gen[0]}|{gen[1]}|{stamp}|{settings_fingerprint()}"

@@ -13,8 +13,9 @@ def permissions_policy_header(policy):
 class PermissionsPolicyMiddleware:
     """Puts settings.PERMISSIONS_POLICY on every response, as a header Django has no setting for.
 
-    It is first in MIDDLEWARE so that what the layers inside answer on their own (static files
-    from WhiteNoise, redirects, error pages) carries it too.
+    It is outside every layer but the page cache (which keeps what it adds), so that what the
+    layers inside answer on their own (static files from WhiteNoise, redirects, error pages)
+    carries it too.
     """
 
     def __init__(self, get_response):

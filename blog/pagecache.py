@@ -21,20 +21,25 @@ If-None-Match is answered 304 without a body, without building anything and with
 elsewhere on the site).
 """
 
-import gzip
 import hashlib
+import logging
+from functools import lru_cache
+from http import HTTPStatus
 
-import brotli
 from django.conf import settings
-from django.core.cache import cache
-from django.http import HttpResponse, HttpResponseNotModified, QueryDict
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.wsgi import WSGIRequest
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpResponseNotModified, QueryDict
 from django.urls import Resolver404, resolve
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import http_date
 
-from . import conditional, freshness
+from . import conditional, freshness, kept_pages
+from .kept_pages import Entry, accepted_encoding, compress, weak
 from .outage import DATABASE_ERRORS, unavailable
+
+logger = logging.getLogger("blog.pagecache")
 
 # Addresses whose answer depends on the settings and the code alone: kept without asking
 # what the content's generation is, so they answer without the database, even while it is away.
@@ -43,35 +48,56 @@ CONTENT_FREE = {"/robots.txt"}
 # less for search results, whose addresses anyone can make up.
 PAGE_SECONDS = 24 * 60 * 60
 SEARCH_SECONDS = 10 * 60
-# Headers a hit sends from what it knows, not from what the miss sent.
-NOT_KEPT = {"content-length", "content-encoding", "set-cookie", "date", "server"}
 # What a kept response may vary by: the cookie is decided above (no session cookie at all),
 # the encoding at every hit. A response that varies by anything else is not kept.
 VARIES_BY = {"cookie", "accept-encoding"}
-# Below this, compression costs more than it saves (robots.txt).
-SMALLEST_COMPRESSED = 512
-GZIP_LEVEL = 6
-BROTLI_QUALITY = 5
 
 
 def enabled():
     return settings.BLOG["PAGE_CACHE"]
 
 
+_UNRESOLVED = object()
+# Addresses longer than this are rare and anyone can make them up: resolved each time.
+LONGEST_REMEMBERED_PATH = 256
+
+
 def _reduced_query(request):
     """The query string the page is built from: what its view reads (its
     `canonical_query`), in a fixed order; nothing for a view that reads none."""
-    try:
-        view = resolve(request.path_info).func
-    except Resolver404:
-        return None  # a 404 or a redirect to the address with a slash: left as it came
-    canonical = getattr(getattr(view, "view_class", None), "canonical_query", None)
+    path = request.path_info
+    canonical = _remembered_canonical(path) if len(path) <= LONGEST_REMEMBERED_PATH else None
     if canonical is None:
+        canonical = _canonical(path)
+    if canonical is _UNRESOLVED:
+        return None  # a 404 or a redirect to the address with a slash: left as it came
+    if not canonical:
         return ""
     query = QueryDict(mutable=True)
     for name, value in sorted(canonical(request.GET).items()):
         query[name] = value
     return query.urlencode()
+
+
+def _canonical(path):
+    """The `canonical_query` of the view at `path`: False for a view that reads no query,
+    _UNRESOLVED where no view is."""
+    try:
+        view = resolve(path).func
+    except Resolver404:
+        return _UNRESOLVED
+    return getattr(getattr(view, "view_class", None), "canonical_query", None) or False
+
+
+# A hit is answered without resolving its address again (the site's addresses are a few
+# hundred hot ones); forgotten when the URLconf is replaced (tests).
+_remembered_canonical = lru_cache(maxsize=1024)(_canonical)
+
+
+@receiver(setting_changed, dispatch_uid="pagecache-urlconf")
+def _forget_views(setting, **kwargs):
+    if setting == "ROOT_URLCONF":
+        _remembered_canonical.cache_clear()
 
 
 def _admin_prefix():
@@ -85,7 +111,10 @@ def _candidate(request):
     cookies = request.COOKIES
     if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
         return None
-    if request.path_info.startswith((_admin_prefix(), "/" + settings.MEDIA_URL.lstrip("/"))):
+    elsewhere = (_admin_prefix(), "/" + settings.MEDIA_URL.lstrip("/"))
+    if settings.STATIC_URL:  # WhiteNoise's, inside
+        elsewhere += ("/" + settings.STATIC_URL.lstrip("/"),)
+    if request.path_info.startswith(elsewhere):
         return None
     return freshness.cache_origin(request)
 
@@ -99,116 +128,10 @@ def _page_etag(key):
     return f'W/"{key[5:37]}"'
 
 
-def accepted_encoding(request):
-    """ "br", "gzip" or "" (identity): the client's most wanted of the two (Brotli on a tie),
-    by Accept-Encoding with its q-values; q=0 refuses."""
-    offered = {}
-    for part in request.headers.get("Accept-Encoding", "").split(","):
-        name, *params = (piece.strip().lower() for piece in part.split(";"))
-        quality = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if name:
-            offered[name] = quality
-    star = offered.get("*", 0.0)
-    br, gz = offered.get("br", star), offered.get("gzip", offered.get("x-gzip", star))
-    if max(br, gz) <= 0:
-        return ""
-    return "br" if br >= gz else "gzip"
-
-
-class Entry:
-    """A response as kept: status, headers, ETag and the body in each encoding."""
-
-    __slots__ = ("status", "headers", "etag", "since", "gzip", "br", "plain")
-
-    def __init__(self, response, etag):
-        self.status = response.status_code
-        # A document with a Last-Modified (blog.conditional.kept) says when its bytes last
-        # changed; the date it shows is worked out at each answer, as kept does.
-        self.since = getattr(response, "changed_since", None)
-        self.headers = [
-            (name, value)
-            for name, value in response.items()
-            if name.lower() not in NOT_KEPT and not (self.since and name.lower() == "last-modified")
-        ]
-        body = response.content
-        self.plain = self.gzip = self.br = None
-        if len(body) < SMALLEST_COMPRESSED:
-            self.plain = body
-        else:
-            self.gzip = compress(body, "gzip")
-            self.br = compress(body, "br")
-            etag = weak(etag)
-        self.etag = etag
-        self.headers = [(n, etag if n.lower() == "etag" else v) for n, v in self.headers]
-
-    def __getstate__(self):
-        return {name: getattr(self, name) for name in self.__slots__}
-
-    def __setstate__(self, state):
-        for name, value in state.items():
-            setattr(self, name, value)
-
-    def response(self, request):
-        if self.since is None:
-            unchanged = conditional.etag_matches(request, self.etag)
-        else:
-            unchanged = conditional.not_modified(request, self.etag, self.since)
-        if unchanged:
-            answer = HttpResponseNotModified()
-            for name, value in self.headers:
-                if name.lower() in ("etag", "cache-control", "vary", "last-modified"):
-                    answer[name] = value
-            return self._dated(answer)
-        encoding = accepted_encoding(request)
-        if self.plain is not None:
-            body, encoding = self.plain, ""
-        elif encoding == "br":
-            body = self.br
-        elif encoding:
-            body, encoding = self.gzip, "gzip"
-        else:
-            body = gzip.decompress(self.gzip)
-        answer = HttpResponse(status=self.status)
-        for name, value in self.headers:
-            answer[name] = value
-        if encoding:
-            answer["Content-Encoding"] = encoding
-        answer["Content-Length"] = str(len(body))
-        if request.method != "HEAD":
-            answer.content = body
-        return self._dated(answer)
-
-    def _dated(self, answer):
-        if self.since is not None:
-            answer["Last-Modified"] = http_date(
-                conditional.last_modified(self.since, timezone.now())
-            )
-        return answer
-
-
-def weak(etag):
-    """A strong validator names one set of bytes (RFC 9110 §8.8.3); a document sent in
-    several codings has several, so it carries a weak one (If-None-Match compares weakly)."""
-    return etag if etag.startswith("W/") else f"W/{etag}"
-
-
-def compress(body, encoding):
-    if encoding == "br":
-        return brotli.compress(body, quality=BROTLI_QUALITY)
-    return gzip.compress(body, GZIP_LEVEL, mtime=0)
-
-
 def _encoded(response, request):
     """A built response compressed for this client alone (the page cache switched off)."""
     encoding = accepted_encoding(request)
-    if len(response.content) >= SMALLEST_COMPRESSED:
+    if len(response.content) >= kept_pages.SMALLEST_COMPRESSED:
         response["ETag"] = weak(response["ETag"])
         if encoding:
             response.content = compress(response.content, encoding)
@@ -231,40 +154,53 @@ def _keepable(response):
     return varies <= VARIES_BY
 
 
+def _address(request, cached_only=False):
+    """(origin, reduced query, key) of the entry the request's page is kept under, or None
+    when it must be built. The token may raise a database error or, `cached_only`,
+    freshness.NotInCache."""
+    origin = _candidate(request)
+    if origin is None:
+        return None
+    query = _reduced_query(request)
+    if query is None:
+        return None
+    if request.path_info in CONTENT_FREE:
+        token = freshness.settings_fingerprint()
+    else:
+        token = freshness.current(cached_only=cached_only)
+    return origin, query, _key(origin, request, query, token)
+
+
+def _lifetime(query):
+    return SEARCH_SECONDS if "q=" in query else PAGE_SECONDS
+
+
 class PageCacheMiddleware:
-    """Placed after the security and static-file layers and before everything that reads
-    the session or the database (site_config.settings.base)."""
+    """First in MIDDLEWARE (site_config.settings.base): what it keeps is the response as the
+    whole stack made it, security headers and all, and a hit passes nothing else."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        origin = _candidate(request)
-        if origin is None:
+        try:
+            found = _address(request)
+        except DATABASE_ERRORS as error:  # the generation's row, when the cache lacks it
+            return self._answer(request, unavailable(request, error))
+        if found is None:
             return self.get_response(request)
-        query = _reduced_query(request)
-        if query is None:
-            return self.get_response(request)
+        origin, query, key = found
         if query != request.META.get("QUERY_STRING", ""):
             request.META["QUERY_STRING"] = query
             request.GET = QueryDict(query)
-        try:
-            token = (
-                freshness.settings_fingerprint()
-                if request.path_info in CONTENT_FREE
-                else freshness.current()
-            )
-        except DATABASE_ERRORS as error:  # the generation's row, when the cache lacks it
-            return unavailable(request, error)
-        key = _key(origin, request, query, token)
         use_cache = enabled()
-        entry = cache.get(key) if use_cache else None
+        entry = kept_pages.find(key, _lifetime(query)) if use_cache else None
         if entry is not None:
             return entry.response(request)
         page_etag = _page_etag(key)
         if conditional.etag_matches(request, page_etag, star=False):
             # What was built under this key and token had this ETag, whatever its bytes.
-            return self._not_modified(page_etag)
+            return self._answer(request, self._not_modified(page_etag))
         # Built for the origin it is kept under (no made-up port in its links).
         freshness.readdress(request, origin)
         response = self.get_response(request)
@@ -284,8 +220,13 @@ class PageCacheMiddleware:
         if not use_cache:
             return _encoded(response, request)
         entry = Entry(response, response["ETag"])
-        cache.set(key, entry, SEARCH_SECONDS if "q=" in query else PAGE_SECONDS)
+        kept_pages.keep(key, entry, _lifetime(query))
         return entry.response(request)
+
+    def _answer(self, request, response):
+        # Through the layers below, for their headers, as far as PageCacheAnswers.
+        request.page_cache_answer = response
+        return self.get_response(request)
 
     @staticmethod
     def _not_modified(etag):
@@ -295,3 +236,55 @@ class PageCacheMiddleware:
         conditional.public(answer, conditional.PAGE_MAX_AGE)
         patch_vary_headers(answer, ["Cookie", "Accept-Encoding"])
         return answer
+
+
+class PageCacheAnswers:
+    """Where what PageCacheMiddleware answers itself (a 304 for a page it no longer holds,
+    the 503 of a generation it cannot read) leaves the stack: inside the security layers,
+    which add their headers to it as to every page, and outside everything that reads the
+    session or the database."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        answer = getattr(request, "page_cache_answer", None)
+        return self.get_response(request) if answer is None else answer
+
+
+_STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+
+
+def answering_hits(application):
+    """The WSGI `application` (Django's handler) with the page cache's hits answered in front
+    of it: the same lookup as the middleware's, without the handler's request signals and
+    middleware, and never with the database (a token the cache does not hold, and every
+    miss, go on to Django). site_config.wsgi serves through it."""
+
+    def serve(environ, start_response):
+        answer = _hit(environ)
+        if answer is None:
+            return application(environ, start_response)
+        status, headers, body = answer
+        start_response(_STATUS_LINES[status], headers)
+        return [body]
+
+    return serve
+
+
+def _hit(environ):
+    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or not enabled():
+        return None
+    try:
+        request = WSGIRequest(dict(environ))  # which it changes: Django's handler reads it next
+        found = _address(request, cached_only=True)
+        if found is None:
+            return None
+        _origin, query, key = found
+        entry = kept_pages.find(key, _lifetime(query))
+    except (freshness.NotInCache, DisallowedHost):
+        return None  # Django answers (and says what was wrong with the host)
+    except Exception:
+        logger.exception("The page cache could not look up %s", environ.get("PATH_INFO"))
+        return None
+    return None if entry is None else entry.answer(request)

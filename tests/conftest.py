@@ -186,9 +186,10 @@ def empty_cache():
     """Each test starts with an empty cache: built feeds must not leak between tests."""
     from django.core.cache import cache
 
-    from blog import search
+    from blog import kept_pages, search
 
     cache.clear()
+    kept_pages.recent.clear()  # each process's copies of kept pages
     # Memoized per generation of the site's content, which in production never comes back;
     # each test's rollback brings the same numbers back with other categories and tags.
     search._label_memo.clear()

@@ -17,17 +17,19 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 from django.core.cache import cache, caches
+from django.core.handlers.wsgi import WSGIRequest
 from django.core.management import call_command
 from django.db import connection
 from django.http import HttpResponse
 from django.test import Client, override_settings
+from django.test.client import ClientHandler
 from django.test.utils import CaptureQueriesContext
 from django.urls import include, path
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from taggit.models import Tag
 
-from blog import conditional, pagecache, publishing
+from blog import conditional, freshness, pagecache, publishing
 from blog.models import Post
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +126,51 @@ def store(request, settings):
     backend.client.flushdb()
     yield backend
     backend.client.flushdb()
+
+
+# --- The two ways in: Django's handler, and the hits answered in front of it ---------------
+
+
+class InFrontHandler(ClientHandler):
+    """The test client's handler behind blog.pagecache.answering_hits, as site_config.wsgi
+    serves: a hit never reaches Django's handler (counted in `built`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.built = 0
+
+    def __call__(self, environ):
+        answer = pagecache._hit(environ)
+        if answer is None:
+            self.built += 1
+            return super().__call__(environ)
+        status, headers, body = answer
+        response = HttpResponse(body, status=status)
+        del response["Content-Type"]
+        for name, value in headers:
+            response[name] = value
+        response.wsgi_request = WSGIRequest(environ)
+        return response
+
+
+class InFrontClient(Client):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.handler = InFrontHandler()
+
+
+@pytest.fixture(autouse=True)
+def generation_copy_outlives_a_test(monkeypatch):
+    """The cached copy of the generation lasts 5 s, after which one request reads it again;
+    a test that fills a dozen pages on a busy machine can take longer than that, and its
+    "a hit runs no query" would then count that read."""
+    monkeypatch.setattr(freshness, "GENERATION_MIRROR_SECONDS", 600)
+
+
+@pytest.fixture(params=["handler", "in-front"])
+def client(request):
+    """Every test through the client runs on both ways a reader's request can be answered."""
+    return Client() if request.param == "handler" else InFrontClient()
 
 
 # --- Helpers --------------------------------------------------------------------------------------

@@ -42,12 +42,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Readers' pages from the cache, before anything reads the session or the database; first,
+    # so that what it keeps carries every header the layers below add.
+    "blog.pagecache.PageCacheMiddleware",
     "blog.middleware.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that may query the database, so a failure there is a 503 too.
     "blog.outage.DatabaseOutageMiddleware",
-    # Readers' pages from the cache, before anything reads the session or the database.
-    "blog.pagecache.PageCacheMiddleware",
+    # What the page cache answers itself leaves here, with the headers of the layers above.
+    "blog.pagecache.PageCacheAnswers",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
