@@ -1,9 +1,11 @@
 """What readers' lists of posts read, in a fixed number of queries at any size.
 
-A list page is its posts (one query), their tags (one), how many posts the list has, and
-the site's categories for the navigation. The last two change only when the content does,
-so they are kept under the site's freshness token (blog.freshness): counting 100,000 posts
-on every page view is what made a list slower as the blog grew.
+A list page is the ids of its posts, their cards (blog.cards), how many posts the list has,
+and the site's categories for the navigation. All of it changes only when the content does,
+so it is kept under the site's freshness token (blog.freshness), in each process and in the
+cache for the others (kept): counting 100,000 posts on every page view is what made a list
+slower as the blog grew, and building and compiling its queries is what made a list page
+slow at any size. Cold, a list page runs at most four queries; warm, none.
 """
 
 import hashlib
@@ -27,13 +29,61 @@ CARD_FIELDS = (
 
 
 def kept(name, build):
-    """`build()`, kept under the site's freshness as `name`."""
-    key = f"lists:{name}:{freshness.current()}"
-    value = cache.get(key)
+    """`build()`, kept under the site's freshness as `name`: in this process, and in the
+    cache for the others. A value is shared by the requests that read it (they only read
+    it); None is never kept."""
+    value = remembered(name)
     if value is None:
         value = build()
-        cache.set(key, value, CACHE_SECONDS)
+        if value is not None:
+            remember(name, value)
     return value
+
+
+def remembered(name):
+    """What is kept as `name` under the current token, or None."""
+    token = freshness.current()
+    value = _here.get(token, name)
+    if value is None:
+        value = cache.get(f"lists:{name}:{token}")
+        if value is not None:
+            _here.put(token, name, value)
+    return value
+
+
+def remember(name, value):
+    token = freshness.current()
+    cache.set(f"lists:{name}:{token}", value, CACHE_SECONDS)
+    _here.put(token, name, value)
+
+
+class Here:
+    """What this process has kept, for one token at a time: a new token (any change, or a
+    scheduled post's moment) starts afresh, so nothing here outlives what it was built
+    from; at most `limit` values (made-up tag addresses are never kept: None)."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.token, self.values = None, {}
+
+    def get(self, token, name):
+        return self.values.get(name) if token == self.token else None
+
+    def put(self, token, name, value):
+        if token != self.token:
+            # Replaced whole: threads reading the old dict finish with it undisturbed.
+            self.token, self.values = token, {}
+        values = self.values
+        if len(values) >= self.limit:
+            values.pop(next(iter(values), None), None)
+        values[name] = value
+
+    def clear(self):
+        self.token, self.values = None, {}
+
+
+HERE_LIMIT = 4096
+_here = Here(HERE_LIMIT)
 
 
 def site_categories():
@@ -65,16 +115,40 @@ class CountedPaginator(Paginator):
     def count(self):
         return self.counter()
 
-    def page(self, number):
-        """The page's posts found by their ids first (a deferred join): the rows skipped on
-        the way to a deep page are read from the index alone, not fetched from the table."""
-        number = self.validate_number(number)
+    def _bounds(self, number):
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        ids = self.object_list.values("pk")[bottom:top]
-        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+        return bottom, top
+
+
+class IdsPaginator(CountedPaginator):
+    """Pages of a list as the ids of their posts, in order (blog.cards makes the posts'
+    cards): kept under the site's freshness by the list's `name` and the page's number,
+    read from the index alone, so the rows skipped on the way to a deep page are never
+    fetched from the table."""
+
+    def __init__(self, *args, name, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.name = name
+
+    def page(self, number):
+        """The page of ids; when they had to be read, the posts were read with them (one
+        query, not two), and come with the page as `posts_read` for their cards."""
+        number = self.validate_number(number)
+        bottom, top = self._bounds(number)
+        digest = hashlib.sha256(self.name.encode()).hexdigest()[:24]
+        read = []
+
+        def build():
+            ids = self.object_list.values("pk")[bottom:top]
+            read.extend(self.object_list.filter(pk__in=ids))
+            return tuple(post.pk for post in read)
+
+        page = self._get_page(kept(f"ids:{digest}:{number}", build), number, self)
+        page.posts_read = read
+        return page
 
 
 class KeptPaginator(CountedPaginator):
@@ -87,11 +161,8 @@ class KeptPaginator(CountedPaginator):
 
     def page(self, number):
         number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        return self._get_page(self.object_list.filter(pk__in=self.ids[bottom:top]), number, self)
+        bottom, top = self._bounds(number)
+        return self._get_page(self.ids[bottom:top], number, self)
 
 
 def tag_list(slug):
@@ -100,9 +171,8 @@ def tag_list(slug):
     no published post carries it. At 100,000 posts, sorting a tag's 5,000 posts took 36 ms
     on every page of it."""
     digest = hashlib.sha256(slug.encode()).hexdigest()[:24]
-    key = f"lists:tag:{digest}:{freshness.current()}"
-    found = cache.get(key)
-    if found is None:
+
+    def build():
         rows = list(
             Post.objects.published()
             .filter(tags__slug=slug)
@@ -111,9 +181,9 @@ def tag_list(slug):
         )
         if not rows:
             return None
-        found = (TagLink(rows[0][1], rows[0][2], slug), [row[0] for row in rows])
-        cache.set(key, found, CACHE_SECONDS)
-    return found
+        return TagLink(rows[0][1], rows[0][2], slug), tuple(row[0] for row in rows)
+
+    return kept(f"tag:{digest}", build)
 
 
 @dataclass(frozen=True)

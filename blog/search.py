@@ -190,6 +190,29 @@ def has_fts5():
     return known
 
 
+def match_selects(terms):
+    """([SQL], [parameter]) of the ids of posts matching `terms` anywhere, in the title, and
+    in the title or tags, from the database's full-text index; None without one."""
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        # OFFSET 0 keeps the planner from pulling the match into a join with the posts: it
+        # would then read every entry's whole vector (a query matching a category's third
+        # of all posts took 1.6 s at 100,000 posts; planned on its own, through the GIN
+        # index, 0.27 s).
+        match = "SELECT post_id FROM blog_searchentry WHERE {} @@ to_tsquery('simple', %s) OFFSET 0"
+        query = tsquery(terms)
+        return [match.format(v) for v in ("vector", "title_vector", "head_vector")], [query] * 3
+    if vendor == "sqlite" and has_fts5():
+        select = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+        queries = [
+            fts5_expression(terms),
+            fts5_expression(terms, ["title"]),
+            fts5_expression(terms, ["title", "tags"]),
+        ]
+        return [select] * 3, queries
+    return None
+
+
 def search_posts(queryset, query):
     """`queryset` (already the published posts) narrowed to those matching `query`,
     annotated with `search_tier` (3 title, 2 tags, 1 body) and ordered best first.
@@ -198,26 +221,10 @@ def search_posts(queryset, query):
     if not terms:
         return queryset.none(), terms
     terms = with_labels(terms)
-    vendor = connection.vendor
-    if vendor == "postgresql":
-        # OFFSET 0 keeps the planner from pulling the match into a join with the posts: it
-        # would then read every entry's whole vector (a query matching a category's third
-        # of all posts took 1.6 s at 100,000 posts; planned on its own, through the GIN
-        # index, 0.27 s).
-        match = "SELECT post_id FROM blog_searchentry WHERE {} @@ to_tsquery('simple', %s) OFFSET 0"
-        selects = [match.format(v) for v in ("vector", "title_vector", "head_vector")]
-        query = tsquery(terms)
-        queries = [query, query, query]
-    elif vendor == "sqlite" and has_fts5():
-        select = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
-        selects = [select] * 3
-        queries = [
-            fts5_expression(terms),
-            fts5_expression(terms, ["title"]),
-            fts5_expression(terms, ["title", "tags"]),
-        ]
-    else:
+    matches = match_selects(terms)
+    if matches is None:
         return _scan(queryset, terms).order_by("-search_tier", "-published_at", "-id"), terms
+    selects, queries = matches
     # The index finds the matching ids (uncorrelated subqueries, each run once); the posts
     # are then fetched by primary key. Joining the index table instead lets the planner walk
     # every published post and probe the index per row.

@@ -1,10 +1,11 @@
+import hashlib
 import re
 from datetime import UTC, datetime
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.paginator import Page
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.urls import get_script_prefix, reverse
@@ -13,9 +14,10 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control, pat
 from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import conditional, lists, permissions
-from .models import Post, SearchEntry
-from .search import highlight, search_posts, snippet
+from . import cards, conditional, lists, permissions
+from .models import Post
+from .search import highlight, snippet
+from .search_results import results_page
 
 PAGE_NUMBER_RE = re.compile(r"[1-9][0-9]{0,8}")
 
@@ -66,12 +68,13 @@ class PostListMixin(CacheDecisionMixin):
         return lists.cards(Post.objects.published())
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kw):
-        return lists.CountedPaginator(
+        return lists.IdsPaginator(
             queryset,
             per_page,
             orphans,
             allow_empty_first_page,
             counter=lambda: self.list_count(queryset),
+            name=self.request.path,
             **kw,
         )
 
@@ -84,10 +87,16 @@ class PostListMixin(CacheDecisionMixin):
 
     def paginate_queryset(self, queryset, page_size):
         self.page_number()
-        paginator, page, posts, is_paginated = super().paginate_queryset(queryset, page_size)
+        paginator, page, ids, is_paginated = super().paginate_queryset(queryset, page_size)
         if self.empty_is_404 and paginator.count == 0:
             raise Http404("Nothing is published here.")
-        return paginator, page, lists.attach_tags(posts), is_paginated
+        # The page's posts as their cards (the list template's `posts`).
+        return (
+            paginator,
+            page,
+            cards.of(ids, queryset, getattr(page, "posts_read", ())),
+            is_paginated,
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -180,52 +189,39 @@ class SearchView(PostListMixin, ListView):
 
     def get_queryset(self):
         self.query = self.clean(self.request.GET.get("q", ""))
-        results, self.terms = search_posts(Post.objects.published(), self.query)
-        # The snippet's text comes with each post (a one-to-one join).
-        return lists.cards(results, "search_entry__text")
+        return Post.objects.published()
 
     def paginate_queryset(self, queryset, page_size):
-        """Every query is a list of its own, so its count is not kept: the page's rows carry
-        it, counted by a subquery of the same statement (a window over the matches took
-        twice as long on SQLite: it carried every matching row's columns)."""
+        """The page's results and their count from one statement (blog.search_results);
+        the first RESULTS_LIMIT results are paged through."""
         number = self.page_number()
-        start = (number - 1) * page_size
-        matches = queryset.order_by().values(n=Func(F("id"), function="COUNT"))
-        total = Subquery(matches[:1], output_field=IntegerField())
-        rows = list(queryset.annotate(total=total)[start : start + page_size])
-        if not rows and number > 1:
+        found, self.terms = results_page(queryset, self.query, number, page_size)
+        if not found.posts and number > 1:
             raise Http404("No such page of results.")
-        total = rows[0].total if rows else 0
-        paginator = lists.CountedPaginator(queryset, page_size, counter=lambda: total)
-        page = Page(rows, number, paginator)
-        return paginator, page, lists.attach_tags(rows), page.has_other_pages()
+        self.more = found.more
+        paginator = lists.CountedPaginator(queryset, page_size, counter=lambda: found.count)
+        page = Page(found.posts, number, paginator)
+        return paginator, page, lists.attach_tags(found.posts), page.has_other_pages()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(
             heading="Search",
             query=self.query,
-            terms=self.terms,
             query_string=f"q={quote(self.query, safe='')}&",
             **kwargs,
         )
+        context["terms"], context["more_results"] = self.terms, self.more
         context["results"] = [
             {
                 "post": post,
                 "title": mark_safe(highlight(post.title, self.terms)),
-                "snippet": mark_safe(snippet(_entry_text(post) or post.excerpt, self.terms)),
+                "snippet": mark_safe(snippet(post.entry_text or post.excerpt, self.terms)),
             }
             for post in context["posts"]
         ]
         canonical = self.request.build_absolute_uri(self.request.path)
         context["canonical_url"] = canonical
         return context
-
-
-def _entry_text(post):
-    try:
-        return post.search_entry.text
-    except SearchEntry.DoesNotExist:  # not indexed yet (rebuild_search_index)
-        return ""
 
 
 class MonthView(PostListMixin, ListView):
@@ -290,7 +286,12 @@ class PostDetailView(CacheDecisionMixin, DetailView):
     template_name = "blog/post_detail.html"
 
     def get_queryset(self):
-        posts = Post.objects.select_related("category", "author").annotate(**_neighbours())
+        posts = Post.objects.select_related("category", "author")
+        # The neighbours are kept under the site's freshness: building and compiling their
+        # eight subqueries was most of an article's time.
+        self.neighbours = lists.remembered(self._neighbours_name())
+        if self.neighbours is None:
+            posts = posts.annotate(**_neighbours())
         if self.request.user.has_perm("blog.change_post"):
             # Those who may change a post preview it as a draft or scheduled ("View on site");
             # being staff alone is not enough (get_object asks blog.permissions which post).
@@ -301,7 +302,16 @@ class PostDetailView(CacheDecisionMixin, DetailView):
         post = super().get_object(queryset)
         if not post.is_published and not permissions.may_preview(self.request.user, post):
             raise Http404
-        return lists.attach_tags([post])[0]
+        if self.neighbours is None:
+            self.neighbours = {name: getattr(post, name) for name in NEIGHBOUR_FIELDS}
+            lists.remember(self._neighbours_name(), self.neighbours)
+        for name, value in self.neighbours.items():
+            setattr(post, name, value)
+        post.tag_list = lists.kept(f"tags:{post.pk}", lambda: lists.attach_tags([post])[0].tag_list)
+        return post
+
+    def _neighbours_name(self):
+        return f"neighbours:{hashlib.sha256(self.kwargs['slug'].encode()).hexdigest()[:24]}"
 
     def is_preview(self):
         return not self.object.is_published
@@ -317,6 +327,9 @@ class PostDetailView(CacheDecisionMixin, DetailView):
             canonical_url=self.request.build_absolute_uri(post.get_absolute_url()),
             **kwargs,
         )
+
+
+NEIGHBOUR_FIELDS = tuple(f"{s}_{f}" for s in ("previous", "next") for f in ("title", "slug"))
 
 
 def _neighbours():

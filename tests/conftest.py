@@ -186,10 +186,13 @@ def empty_cache():
     """Each test starts with an empty cache: built feeds must not leak between tests."""
     from django.core.cache import cache
 
-    from blog import kept_pages, search
+    from blog import cards, kept_pages, lists, search
 
     cache.clear()
-    kept_pages.recent.clear()  # each process's copies of kept pages
+    # What each process keeps for itself under the token, which a test's rollback repeats.
+    kept_pages.recent.clear()
+    lists._here.clear()
+    cards.clear()
     # Memoized per generation of the site's content, which in production never comes back;
     # each test's rollback brings the same numbers back with other categories and tags.
     search._label_memo.clear()

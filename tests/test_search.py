@@ -8,9 +8,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from blog import search
+from blog import search, search_results
 from blog.models import Category, Post, SearchEntry
 from blog.search import document_tokens, parse_query, search_posts
+from blog.search_results import results_page
 
 
 @pytest.fixture
@@ -57,8 +58,17 @@ def library(db):
 
 
 def found(query):
+    """The slugs `query` finds, in order: as the queryset of blog.search has them, and as
+    the search page's one statement (blog.search_results) pages through them."""
     results, _terms = search_posts(Post.objects.published(), query)
-    return [post.slug for post in results]
+    slugs = [post.slug for post in results]
+    paged = []
+    for number in range(1, len(slugs) // 2 + 2):
+        page, _terms = results_page(Post.objects.published(), query, number, 2)
+        assert page.count == len(slugs) and not page.more, query
+        paged += [post.slug for post in page.posts]
+    assert paged == slugs, query
+    return slugs
 
 
 @pytest.mark.parametrize(
@@ -277,3 +287,42 @@ def test_snippets_start_at_a_word_and_mark_the_match():
     first_word = result[1:].split()[0]
     assert first_word in text.split() or not first_word.isascii()
     assert snippet("a < b 和 PyTorch", parse_query("pytorch")) == "a &lt; b 和 <mark>PyTorch</mark>"
+
+
+# --- Past RESULTS_LIMIT: each tier read by walking the publication index --------------------
+
+
+@pytest.fixture
+def crowded(db, many_posts, monkeypatch):
+    """60 posts with one word in the body of all, the title of some, a tag of a few; a
+    limit of 7, so every tier is past it and is walked."""
+    monkeypatch.setattr(search_results, "RESULTS_LIMIT", 7)
+    many_posts(60)
+    posts = list(Post.objects.order_by("pk"))
+    for number, post in enumerate(posts):
+        if number % 3 == 0:
+            post.title = f"{post.title} 梯度"
+        post.body = f"{post.body} 梯度下降。"
+        tags = ["梯度"] if number % 5 == 0 else []
+        from blog import publishing
+
+        publishing.save_post(post, tags=tags)
+    return posts
+
+
+def test_past_the_limit_the_first_results_are_paged_in_the_same_order(crowded):
+    everything, _terms = search_posts(Post.objects.published(), "梯度")
+    expected = [post.pk for post in everything][:7]
+    paged = []
+    for number in (1, 2, 3, 4):
+        page, _terms = results_page(Post.objects.published(), "梯度", number, 2)
+        assert (page.count, page.more) == (7, True)
+        paged += [post.pk for post in page.posts]
+    assert paged == expected
+
+
+def test_the_search_page_says_there_are_more(client, crowded):
+    page = client.get("/search/", {"q": "梯度"}).content.decode()
+    assert "More than 7 results" in page
+    assert page.count('class="card"') == 7  # ten a page, the first seven results
+    assert client.get("/search/", {"q": "梯度", "page": 2}).status_code == 404
