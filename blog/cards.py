@@ -31,21 +31,22 @@ def of(ids, queryset, read=()):
         if _kept["under"] != under:
             _kept.update(under=under, cards={})
         kept = _kept["cards"]
-    missing = [pk for pk in ids if pk not in kept]
+        # Taken under the lock: another thread may drop some of them to make room.
+        found = {pk: kept[pk] for pk in ids if pk in kept}
+    missing = [pk for pk in ids if pk not in found]
     if missing:
         wanted = set(missing)
         posts = [post for post in read if post.pk in wanted]
         if len(posts) < len(missing):
             posts = queryset.filter(pk__in=missing)
         rendered = {post.pk: post_card(post) for post in lists.attach_tags(posts)}
+        found.update(rendered)
         with _lock:
             if _kept["under"] == under:
                 while len(kept) + len(rendered) > LIMIT and kept:
                     kept.pop(next(iter(kept)))
                 kept.update(rendered)
-    else:
-        rendered = {}
-    return [card for pk in ids if (card := kept.get(pk) or rendered.get(pk)) is not None]
+    return [found[pk] for pk in ids if pk in found]
 
 
 def clear():

@@ -196,14 +196,26 @@ def code_version():
 _fingerprints = {}
 
 
+# Settings that decide the headers a kept page carries (the page cache keeps the response
+# as the whole stack made it): a restart with other values must not serve the old ones.
+HEADER_SETTINGS = (
+    "MIDDLEWARE", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
+    "SECURE_CONTENT_TYPE_NOSNIFF", "SECURE_REFERRER_POLICY", "SECURE_CROSS_ORIGIN_OPENER_POLICY",
+    "SECURE_CSP", "SECURE_CSP_REPORT_ONLY", "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER",
+    "X_FRAME_OPTIONS", "PERMISSIONS_POLICY", "BLOG_HTTPS_REDIRECT",
+)  # fmt: skip
+
+
 def settings_fingerprint():
-    """The settings that show on pages and in feeds, as a digest (worked out once per set of
-    values: tests and deployments replace the objects, they do not change them in place)."""
-    shown = (settings.BLOG, settings.LANGUAGE_CODE, settings.TIME_ZONE, code_version())
+    """The settings that show on pages and in feeds, or in their headers, as a digest (worked
+    out once per set of values: tests and deployments replace the objects, they do not
+    change them in place)."""
+    headers = tuple(getattr(settings, name, None) for name in HEADER_SETTINGS)
+    shown = (settings.BLOG, settings.LANGUAGE_CODE, settings.TIME_ZONE, code_version(), headers)
     known = _fingerprints.get(id(shown[0]))
     if known is None or known[0] != shown:
         payload = {"blog": shown[0], "language": shown[1], "time_zone": shown[2]}
-        payload["code"] = shown[3]
+        payload["code"], payload["headers"] = shown[3], shown[4]
         text = json.dumps(payload, sort_keys=True, default=str)
         known = (copy.deepcopy(shown), hashlib.sha256(text.encode()).hexdigest()[:16])
         _fingerprints.clear()
@@ -227,7 +239,9 @@ def current(now=None, cached_only=False):
     """The token of what readers see right now: equal tokens, equal pages and feeds.
     `cached_only` raises NotInCache rather than read the database (blog.pagecache's hits
     before Django's handler, which do not open connections)."""
-    remembered = now is None and getattr(_request, "active", False)
+    # Not for cached_only: that is asked outside Django's request signals, which are what
+    # keep the memo to one request.
+    remembered = now is None and not cached_only and getattr(_request, "active", False)
     if remembered and _request.token is not None:
         return _request.token
     token = _token(now or timezone.now(), cached_only)

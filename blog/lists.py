@@ -9,6 +9,7 @@ slow at any size. Cold, a list page runs at most four queries; warm, none.
 """
 
 import hashlib
+import threading
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -28,58 +29,68 @@ CARD_FIELDS = (
 )  # fmt: skip
 
 
-def kept(name, build):
-    """`build()`, kept under the site's freshness as `name`: in this process, and in the
-    cache for the others. A value is shared by the requests that read it (they only read
-    it); None is never kept."""
-    value = remembered(name)
+def kept(name, build, here=True):
+    """`build()`, kept under the site's freshness as `name`: in this process (unless not
+    `here`: values too big to keep in every worker), and in the cache for the others. A
+    value is shared by the requests that read it (they only read it); None is never kept."""
+    value = remembered(name, here)
     if value is None:
         value = build()
         if value is not None:
-            remember(name, value)
+            remember(name, value, here)
     return value
 
 
-def remembered(name):
+def remembered(name, here=True):
     """What is kept as `name` under the current token, or None."""
     token = freshness.current()
-    value = _here.get(token, name)
+    value = _here.get(token, name) if here else None
     if value is None:
         value = cache.get(f"lists:{name}:{token}")
-        if value is not None:
+        if value is not None and here:
             _here.put(token, name, value)
     return value
 
 
-def remember(name, value):
+def remember(name, value, here=True):
     token = freshness.current()
     cache.set(f"lists:{name}:{token}", value, CACHE_SECONDS)
-    _here.put(token, name, value)
+    if here:
+        _here.put(token, name, value)
 
 
 class Here:
     """What this process has kept, for one token at a time: a new token (any change, or a
     scheduled post's moment) starts afresh, so nothing here outlives what it was built
-    from; at most `limit` values (made-up tag addresses are never kept: None)."""
+    from; at most `limit` values (made-up tag addresses are never kept: None). The token
+    and its values are one pair, read at once, so no thread finds one token's values
+    under another, and writes take a lock."""
 
     def __init__(self, limit):
         self.limit = limit
-        self.token, self.values = None, {}
+        self._lock = threading.Lock()
+        self._kept = (None, {})
 
     def get(self, token, name):
-        return self.values.get(name) if token == self.token else None
+        kept_token, values = self._kept
+        return values.get(name) if kept_token == token else None
 
     def put(self, token, name, value):
-        if token != self.token:
-            # Replaced whole: threads reading the old dict finish with it undisturbed.
-            self.token, self.values = token, {}
-        values = self.values
-        if len(values) >= self.limit:
-            values.pop(next(iter(values), None), None)
-        values[name] = value
+        with self._lock:
+            kept_token, values = self._kept
+            if kept_token != token:
+                values = {}
+                self._kept = (token, values)
+            if len(values) >= self.limit:
+                values.pop(next(iter(values)))
+            values[name] = value
+
+    def names(self):
+        return list(self._kept[1])
 
     def clear(self):
-        self.token, self.values = None, {}
+        with self._lock:
+            self._kept = (None, {})
 
 
 HERE_LIMIT = 4096

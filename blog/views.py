@@ -1,5 +1,6 @@
 import hashlib
 import re
+import zlib
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -8,10 +9,12 @@ from django.core.paginator import Page
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import cards, conditional, lists, permissions
@@ -318,7 +321,7 @@ class PostDetailView(CacheDecisionMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         post = self.object
-        return super().get_context_data(
+        context = super().get_context_data(
             previous_post=_neighbour(post, "previous"),
             next_post=_neighbour(post, "next"),
             # Kept under the site's freshness: it groups every post sharing a tag, which grows
@@ -327,6 +330,18 @@ class PostDetailView(CacheDecisionMixin, DetailView):
             canonical_url=self.request.build_absolute_uri(post.get_absolute_url()),
             **kwargs,
         )
+        if post.is_published:
+            # The article itself (its header, body, tags, related posts and neighbours) is
+            # kept under the site's freshness as HTML, compressed, in the cache alone (an
+            # article may be a megabyte); a preview is rendered each time.
+            name = f"article:{post.pk}:{get_script_prefix()}:{get_language()}"
+            article = lists.kept(name, lambda: self._article(context), here=False)
+            context["article_html"] = mark_safe(zlib.decompress(article).decode())
+        return context
+
+    def _article(self, context):
+        html = render_to_string("blog/post_article.html", context, self.request)
+        return zlib.compress(html.encode(), 1)
 
 
 NEIGHBOUR_FIELDS = tuple(f"{s}_{f}" for s in ("previous", "next") for f in ("title", "slug"))

@@ -3,6 +3,7 @@ posts (blog.cards) and the lists' own values (blog.lists.kept: counts, page ids,
 categories). A change anywhere shows on the next build; what is kept stays bounded."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import set_script_prefix
@@ -99,7 +100,7 @@ def test_kept_values_start_afresh_with_a_new_token_and_stay_within_their_limit()
 
 def test_a_made_up_tag_keeps_nothing(client):
     assert client.get("/tag/nothing-like-it/").status_code == 404
-    assert all("tag:" not in name for name in lists._here.values)
+    assert all("tag:" not in name for name in lists._here.names())
 
 
 def test_a_post_unpublished_meanwhile_is_left_out_of_its_page(make_post):
@@ -111,3 +112,23 @@ def test_a_post_unpublished_meanwhile_is_left_out_of_its_page(make_post):
     publishing.unpublish(Post.objects.filter(pk=gone.pk))
     shown = cards.of([gone.pk, kept.pk], queryset)
     assert len(shown) == 1 and "Kept" in shown[0]
+
+
+def test_an_article_shows_a_neighbours_new_title_and_a_preview_is_never_kept(
+    client, admin_client, make_post
+):
+    older = make_post(title="Older notes", slug="older", tags=["Lensing"])
+    newer = make_post(title="Newer notes", slug="newer", tags=["Lensing"])
+    page = client.get(newer.get_absolute_url()).content.decode()
+    assert "Older notes" in page  # the previous post, and a related one
+    older.title = "Renamed notes"
+    publishing.save_post(older)
+    page = client.get(newer.get_absolute_url()).content.decode()
+    assert "Renamed notes" in page and "Older notes" not in page
+    draft = make_post(title="Draft notes", slug="drafted", status=Post.Status.DRAFT)
+    kept_articles = [key for key in cache._cache if ":lists:article:" in key]
+    assert kept_articles  # the readers' article is kept (the test settings' local memory)
+    preview = admin_client.get(draft.get_absolute_url())
+    assert preview.status_code == 200 and "not visible to readers" in preview.content.decode()
+    # The preview wrote nothing under the generation it saw (the draft's save moved it on).
+    assert not [key for key in cache._cache if f":lists:article:{draft.pk}:" in key]

@@ -243,3 +243,25 @@ def test_the_wsgi_application_answers_in_front():
 
     assert wsgi.application.__qualname__ == "answering_hits.<locals>.serve"
     assert wsgi.django_application in [cell.cell_contents for cell in wsgi.application.__closure__]
+
+
+def test_other_header_settings_after_a_restart_never_get_the_old_headers(served, site, settings):
+    first = served(environ("/"))
+    assert first[1]["Referrer-Policy"] == "same-origin"
+    settings.SECURE_REFERRER_POLICY = "no-referrer"
+    served.handler.client = Client()  # the restart: the middleware read the settings anew
+    again = served(environ("/"))
+    assert again[1]["Referrer-Policy"] == "no-referrer"
+    assert served.handler.reached == ["/", "/"]
+
+
+def test_a_token_remembered_by_a_request_on_this_thread_is_not_trusted_in_front(served, site):
+    """The memo lasts one Django request (its signals); a server may close a response on
+    another thread, which would leave the memo of a finished request behind."""
+    served(environ("/"))
+    freshness._request.active, freshness._request.token = True, "left-by-an-earlier-request"
+    try:
+        served(environ("/"))
+    finally:
+        freshness._request.active, freshness._request.token = False, None
+    assert served.handler.reached == ["/"]  # answered in front, under the current token
