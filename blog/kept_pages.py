@@ -30,8 +30,9 @@ NOT_MODIFIED_DROPS = {"content-type", "content-language", "content-disposition"}
 SMALLEST_COMPRESSED = 512
 GZIP_LEVEL = 6
 BROTLI_QUALITY = 5
-# What a process keeps of the entries it answered: the hot pages of a site (its home, its
-# newest articles, their lists) in about 400 entries of 20 KB, within a worker's 120 MB.
+# What a process keeps of the entries it answered, in all three forms: the hot pages of a
+# site (its home, its newest articles, their lists, its feeds), some 250 entries of 30 KB,
+# within a worker's 120 MB.
 RECENT_BYTES = 8 * 1024 * 1024
 
 
@@ -73,7 +74,10 @@ def compress(body, encoding):
 class Entry:
     """A response as kept: status, headers, ETag and the body in each encoding."""
 
-    __slots__ = ("status", "headers", "etag", "since", "gzip", "br", "plain")
+    __slots__ = ("status", "headers", "etag", "since", "gzip", "br", "plain", "identity")
+    # What goes to the cache; `identity`, the body uncompressed, is made by a worker that
+    # keeps the entry for itself (Recent), for the clients that accept no coding.
+    KEPT = ("status", "headers", "etag", "since", "gzip", "br", "plain")
 
     def __init__(self, response, etag):
         self.status = response.status_code
@@ -86,7 +90,7 @@ class Entry:
             if name.lower() not in NOT_KEPT and not (self.since and name.lower() == "last-modified")
         ]
         body = response.content
-        self.plain = self.gzip = self.br = None
+        self.plain = self.gzip = self.br = self.identity = None
         if len(body) < SMALLEST_COMPRESSED:
             self.plain = body
         else:
@@ -97,15 +101,23 @@ class Entry:
         self.headers = [(n, etag if n.lower() == "etag" else v) for n, v in self.headers]
 
     def __getstate__(self):
-        return {name: getattr(self, name) for name in self.__slots__}
+        return {name: getattr(self, name) for name in self.KEPT}
 
     def __setstate__(self, state):
+        self.identity = None
         for name, value in state.items():
             setattr(self, name, value)
 
     @property
     def size(self):
-        return sum(len(body) for body in (self.plain, self.gzip, self.br) if body)
+        bodies = (self.plain, self.gzip, self.br, self.identity)
+        return sum(len(body) for body in bodies if body)
+
+    def with_identity(self):
+        """This entry with its uncompressed body at hand (what Recent keeps)."""
+        if self.plain is None and self.identity is None:
+            self.identity = gzip.decompress(self.gzip)
+        return self
 
     def answer(self, request):
         """(status, headers, body) for `request`: 304 when its validator matches, else the
@@ -125,7 +137,7 @@ class Entry:
         elif encoding:
             body, encoding = self.gzip, "gzip"
         else:
-            body = gzip.decompress(self.gzip)
+            body = self.identity if self.identity is not None else gzip.decompress(self.gzip)
         headers = list(self.headers)
         if encoding:
             headers.append(("Content-Encoding", encoding))
@@ -172,7 +184,7 @@ class Recent:
             return entry
 
     def put(self, key, entry, seconds):
-        size = entry.size
+        size = entry.with_identity().size
         if size > self.budget // 8:  # one big page must not push out the site's hot ones
             return
         with self._lock:

@@ -202,6 +202,9 @@ class Sized:
     def __init__(self, size):
         self.size = size
 
+    def with_identity(self):
+        return self
+
 
 def test_recent_copies_stay_within_their_bytes_oldest_out_first():
     recent = kept_pages.Recent(1000)
@@ -265,3 +268,14 @@ def test_a_token_remembered_by_a_request_on_this_thread_is_not_trusted_in_front(
     finally:
         freshness._request.active, freshness._request.token = False, None
     assert served.handler.reached == ["/"]  # answered in front, under the current token
+
+
+def test_a_client_that_accepts_no_coding_gets_the_body_this_worker_keeps(served, site):
+    status, headers, body = served(environ("/feed/", accept_encoding="identity"))
+    assert status == 200 and "Content-Encoding" not in headers
+    again = served(environ("/feed/", accept_encoding="identity"))
+    assert again == (status, headers, body)
+    key = next(iter(kept_pages.recent._entries))
+    entry = kept_pages.recent.get(key)
+    assert entry.identity == body
+    assert "identity" not in entry.__getstate__()  # the cache gets the compressed forms only
