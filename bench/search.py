@@ -50,6 +50,8 @@ def main():
                 f"{name:<10} {result['posts']:>7} posts  index median {index['median_ms']:>7.2f} ms"
                 f"  p95 {index['p95_ms']:>7.2f} ms  |  scan median {scan['median_ms']:>8.1f} ms"
                 f"  ->  index is {scan['median_ms'] / max(index['median_ms'], 0.01):.0f}x faster"
+                f"  |  search page median {result['page']['median_ms']:>7.2f} ms"
+                f"  p95 {result['page']['p95_ms']:>7.2f} ms"
                 f"  (filled in {result['fill_seconds']} s)",
                 flush=True,
             )

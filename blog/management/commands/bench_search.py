@@ -22,6 +22,7 @@ from blog.search import (
     search_posts,
     with_labels,
 )
+from blog.search_results import results_page
 
 QUERIES = [
     "卷积", "感受野", "空洞卷积的感受野", "分布式训练", "pytorch", "DDP", "PyTorch 分布式",
@@ -95,6 +96,7 @@ class Command(BaseCommand):
             "fill_seconds": round(filled, 1),
             "index": index,
             "scan": scan,
+            "page": self.time_pages(repeat),
         }
         self.stdout.write(json.dumps(result))
 
@@ -162,6 +164,25 @@ class Command(BaseCommand):
             published_at=now - timedelta(minutes=i),
         )
         return post
+
+    @staticmethod
+    def time_pages(repeat):
+        """The search page's own statement (blog.search_results): the first page and the
+        count, capped at RESULTS_LIMIT."""
+        samples, counts = [], {}
+        published = Post.objects.published()
+        for _ in range(repeat):
+            for query in QUERIES:
+                began = time.perf_counter()
+                found, _terms = results_page(published, query, 1, 10)
+                samples.append((time.perf_counter() - began) * 1000)
+                counts[query] = found.count + found.more
+        return {
+            "median_ms": round(statistics.median(samples), 2),
+            "p95_ms": round(percentile(samples, 0.95), 2),
+            "samples": len(samples),
+            "matches": counts,
+        }
 
     @staticmethod
     def time_queries(run, repeat):
