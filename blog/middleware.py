@@ -43,15 +43,27 @@ class HttpsRedirectMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        local = False
-        if not request.is_secure():
-            host = request.get_host()
-            domain, _port = split_domain_port(host)
-            local = domain.strip("[]") in LOOPBACK_HOSTS
-            if not local and getattr(settings, "BLOG_HTTPS_REDIRECT", False):
-                return HttpResponsePermanentRedirect(f"https://{host}{request.get_full_path()}")
+        if must_redirect(request):
+            return HttpResponsePermanentRedirect(
+                f"https://{request.get_host()}{request.get_full_path()}"
+            )
         response = self.get_response(request)
-        if local:
+        if not request.is_secure() and is_loopback(request):
             for morsel in response.cookies.values():
                 morsel["secure"] = ""
         return response
+
+
+def is_loopback(request):
+    domain, _port = split_domain_port(request.get_host())
+    return domain.strip("[]") in LOOPBACK_HOSTS
+
+
+def must_redirect(request):
+    """Whether HttpsRedirectMiddleware sends this request to HTTPS (blog.pagecache leaves
+    such a request to it)."""
+    return (
+        getattr(settings, "BLOG_HTTPS_REDIRECT", False)
+        and not request.is_secure()
+        and not is_loopback(request)
+    )

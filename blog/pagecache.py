@@ -35,7 +35,7 @@ from django.http import HttpResponseNotModified, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
-from . import conditional, freshness, kept_pages
+from . import conditional, freshness, kept_pages, middleware
 from .kept_pages import Entry, accepted_encoding, compress, weak
 from .outage import DATABASE_ERRORS, unavailable
 
@@ -114,7 +114,7 @@ def _candidate(request):
     elsewhere = (_admin_prefix(), "/" + settings.MEDIA_URL.lstrip("/"))
     if settings.STATIC_URL:  # WhiteNoise's, inside
         elsewhere += ("/" + settings.STATIC_URL.lstrip("/"),)
-    if request.path_info.startswith(elsewhere):
+    if request.path_info.startswith(elsewhere) or middleware.must_redirect(request):
         return None
     return freshness.cache_origin(request)
 

@@ -6,8 +6,8 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.paginator import Page
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import cards, conditional, lists, permissions
+from . import around, cards, conditional, lists, permissions
 from .models import Post
 from .search import highlight, snippet
 from .search_results import results_page
@@ -294,7 +294,7 @@ class PostDetailView(CacheDecisionMixin, DetailView):
         # eight subqueries was most of an article's time.
         self.neighbours = lists.remembered(self._neighbours_name())
         if self.neighbours is None:
-            posts = posts.annotate(**_neighbours())
+            posts = posts.annotate(**around.annotations())
         if self.request.user.has_perm("blog.change_post"):
             # Those who may change a post preview it as a draft or scheduled ("View on site");
             # being staff alone is not enough (get_object asks blog.permissions which post).
@@ -306,7 +306,7 @@ class PostDetailView(CacheDecisionMixin, DetailView):
         if not post.is_published and not permissions.may_preview(self.request.user, post):
             raise Http404
         if self.neighbours is None:
-            self.neighbours = {name: getattr(post, name) for name in NEIGHBOUR_FIELDS}
+            self.neighbours = {name: getattr(post, name) for name in around.NEIGHBOUR_FIELDS}
             lists.remember(self._neighbours_name(), self.neighbours)
         for name, value in self.neighbours.items():
             setattr(post, name, value)
@@ -322,11 +322,11 @@ class PostDetailView(CacheDecisionMixin, DetailView):
     def get_context_data(self, **kwargs):
         post = self.object
         context = super().get_context_data(
-            previous_post=_neighbour(post, "previous"),
-            next_post=_neighbour(post, "next"),
+            previous_post=around.neighbour(post, "previous"),
+            next_post=around.neighbour(post, "next"),
             # Kept under the site's freshness: it groups every post sharing a tag, which grows
             # with the blog, and changes only when the content does.
-            related_posts=lists.kept(f"related:{post.pk}", lambda: related_to(post)),
+            related_posts=lists.kept(f"related:{post.pk}", lambda: around.related_to(post)),
             canonical_url=self.request.build_absolute_uri(post.get_absolute_url()),
             **kwargs,
         )
@@ -342,64 +342,3 @@ class PostDetailView(CacheDecisionMixin, DetailView):
     def _article(self, context):
         html = render_to_string("blog/post_article.html", context, self.request)
         return zlib.compress(html.encode(), 1)
-
-
-NEIGHBOUR_FIELDS = tuple(f"{s}_{f}" for s in ("previous", "next") for f in ("title", "slug"))
-
-
-def _neighbours():
-    """The title and slug of the published posts just before and after a post (by
-    publication time, then id), as annotations of the post's own query. Each side is a post
-    at the same time with a nearer id, else the nearest earlier (later) one: two index
-    seeks. Asked as one condition ("earlier, or the same time and a smaller id"), SQLite
-    gathered every earlier post and sorted them: 1.9 s an article at 100,000 posts."""
-    at, pk = OuterRef("published_at"), OuterRef("id")
-
-    def published(**bounds):
-        # The post's own bound first: SQLite takes the first of two upper bounds on the
-        # column as the start of its index scan (publication's `<= now` would start it at
-        # the newest post, and walk down to this one).
-        return Post.objects.filter(**bounds).published()
-
-    sides = {
-        "previous": (
-            published(published_at=at, id__lt=pk).order_by("-id"),
-            published(published_at__lt=at).order_by("-published_at", "-id"),
-        ),
-        "next": (
-            published(published_at=at, id__gt=pk).order_by("id"),
-            published(published_at__gt=at).order_by("published_at", "id"),
-        ),
-    }
-    return {
-        f"{side}_{field}": Coalesce(
-            Subquery(same_time.values(field)[:1]), Subquery(nearest.values(field)[:1])
-        )
-        for side, (same_time, nearest) in sides.items()
-        for field in ("title", "slug")
-    }
-
-
-def _neighbour(post, side):
-    slug = getattr(post, f"{side}_slug")
-    if slug is None:
-        return None
-    return Post(title=getattr(post, f"{side}_title"), slug=slug)
-
-
-RELATED_LIMIT = 5
-
-
-def related_to(post):
-    """Up to five published posts sharing the most tags with `post`, newest first on ties."""
-    tag_ids = [tag.pk for tag in post.tag_list]  # read with the post (lists.attach_tags)
-    if not tag_ids:
-        return []
-    return list(
-        Post.objects.published()
-        .filter(tags__in=tag_ids)
-        .exclude(pk=post.pk)
-        .annotate(shared=Count("tags"))
-        .order_by("-shared", "-published_at", "-id")
-        .only("title", "slug", "published_at")[:RELATED_LIMIT]
-    )

@@ -279,3 +279,18 @@ def test_a_client_that_accepts_no_coding_gets_the_body_this_worker_keeps(served,
     entry = kept_pages.recent.get(key)
     assert entry.identity == body
     assert "identity" not in entry.__getstate__()  # the cache gets the compressed forms only
+
+
+def test_a_request_the_https_redirect_answers_is_not_looked_up(
+    client, site, settings, django_assert_num_queries
+):
+    settings.BLOG_HTTPS_REDIRECT = True
+    settings.ALLOWED_HOSTS = ["blog.example", "testserver"]
+    first, *rest = settings.MIDDLEWARE  # as production has it: inside the page cache
+    assert first == "blog.pagecache.PageCacheMiddleware"
+    settings.MIDDLEWARE = [first, "blog.middleware.HttpsRedirectMiddleware", *rest]
+    cache.delete(freshness.GENERATION_KEY)  # a token would have to be read from the database
+    with django_assert_num_queries(0):
+        response = client.get("/posts/quasar/", HTTP_HOST="blog.example")
+    assert response.status_code == 301
+    assert response["Location"] == "https://blog.example/posts/quasar/"
