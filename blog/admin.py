@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
-from . import permissions, publishing
+from . import permissions, preview, publishing
 from .importing import Importer
 from .importing.frontmatter import ImportProblem
 from .importing.uploads import unpack_upload
@@ -195,7 +195,19 @@ class PostAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(self.import_view),
             name="blog_post_import",
         )
-        return [upload, *super().get_urls()]
+        live_preview = path(
+            "preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="blog_post_preview",
+        )
+        return [upload, live_preview, *super().get_urls()]
+
+    def preview_view(self, request):
+        """The writing room's live preview (blog.preview): for those who may write posts."""
+        return preview.preview(
+            request,
+            lambda r: self.has_add_permission(r) or self.has_change_permission(r),
+        )
 
     def import_view(self, request):
         """The import_markdown command for authors: upload, import, read the report."""

@@ -1,0 +1,74 @@
+"""The writing room's live preview: an author's Markdown rendered by the site's own pipeline
+(blog.rendering, as saving would store it), without saving anything.
+
+What comes back is the article body exactly as readers get it inside `<div class="post-body">`
+(the same function makes the stored `body_html`), its table of contents, reading time and the
+warnings the renderer raised. It is for signed-in authors only (the admin's login and CSRF
+checks wrap it), bounded in size by the article limit and in time by the renderer's own
+budget (BLOG_RENDER_SECONDS), and limited to PREVIEWS_PER_MINUTE a minute per author, so a
+script in a stolen session cannot turn it into a rendering farm.
+"""
+
+import time
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed, JsonResponse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+
+from . import rendering
+from .rendering.limits import validate_article_size
+
+# An editor asks after each pause in typing (blog's admin script waits 600 ms): a fast typist
+# makes about one a second at the most.
+PREVIEWS_PER_MINUTE = 90
+
+
+def preview(request, may_preview):
+    """POST `body` (Markdown) → JSON {html, toc, reading_minutes, warnings}; `may_preview`
+    says whether this user may write posts at all (the admin's permissions)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not may_preview(request):
+        raise PermissionDenied
+    body = request.POST.get("body", "")
+    try:
+        validate_article_size(body)
+    except ValidationError as error:
+        return _answer({"error": " ".join(error.messages)}, status=413)
+    wait = _over_the_rate(request.user)
+    if wait:
+        answer = _answer({"error": _("Too many previews; the next in %(s)s s.") % {"s": wait}}, 429)
+        answer["Retry-After"] = str(wait)
+        return answer
+    result = rendering.render_markdown(body)
+    return _answer(
+        {
+            "html": result.html,
+            "toc": result.toc_html,
+            "reading_minutes": result.reading_minutes,
+            "warnings": list(result.warnings),
+        }
+    )
+
+
+def _over_the_rate(user):
+    """Seconds until this author may preview again, or 0."""
+    now = time.time()
+    minute = int(now // 60)
+    key = f"preview-rate:{user.pk}:{minute}"
+    cache.add(key, 0, 90)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the cache lost the key, or is away: previews stay possible
+        return 0
+    if count > PREVIEWS_PER_MINUTE:
+        return max(1, int((minute + 1) * 60 - now))
+    return 0
+
+
+def _answer(data, status=200):
+    answer = JsonResponse(data, status=status)
+    add_never_cache_headers(answer)
+    return answer
