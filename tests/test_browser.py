@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from blog.models import Post
 from tests.chromium import CHROMIUM, NOT_INSTALLED
@@ -142,6 +143,38 @@ def test_author_writes_and_previews_a_draft_in_the_admin(open_page, category, dj
     assert post.slug == "混合精度-amp-入门"
     page.goto(page.url.split("/admin/")[0] + post.get_absolute_url())
     assert "Preview" in page.locator(".preview-note").inner_text()
+    assert page.problems == []
+
+
+def test_the_writing_room_previews_while_typing_and_warns_of_a_broken_formula(
+    open_page, category, django_user_model
+):
+    django_user_model.objects.create_superuser("writer", "w@example.org", "s3cret-pass-2")
+    page = open_page("/admin/login/")
+    page.fill("#id_username", "writer")
+    page.fill("#id_password", "s3cret-pass-2")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    page.goto(page.url.split("/admin/")[0] + "/admin/blog/post/add/")
+    editor = page.locator("#id_body")
+    assert "monospace" in editor.evaluate("e => getComputedStyle(e).fontFamily")
+    editor.fill("## 能量\n\n质能关系 $E=mc^2$ 成立。\n\n```python\nx = 1\n```\n")
+    # The preview pierces into its shadow root: the article as readers get it.
+    page.locator(".writing-preview-article .post-body math").wait_for()
+    assert "质能关系" in page.locator(".writing-preview-article .post-body").inner_text()
+    assert page.locator(".writing-preview-article .post-body .highlight").count() == 1
+    assert page.locator(".writing-preview-warnings li").count() == 0
+    editor.fill("质能关系 $\\frac{1}{$ 成立。")
+    page.locator(".writing-preview-warnings li").first.wait_for()
+    editor.fill("质能关系 $\\frac{1}{2}$ 成立。")
+    expect(page.locator(".writing-preview-warnings li")).to_have_count(0)
+    expect(page.locator(".writing-preview-state")).to_contain_text("not saved")
+    # Tab inside a code block indents; nothing was saved.
+    editor.fill("```\nx")
+    editor.press("End")
+    editor.press("Tab")
+    assert editor.input_value().endswith("x    ")
+    assert Post.objects.count() == 0
     assert page.problems == []
 
 
