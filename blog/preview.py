@@ -11,6 +11,7 @@ script in a stolen session cannot turn it into a rendering farm.
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed, JsonResponse
@@ -32,17 +33,29 @@ def preview(request, may_preview):
         return HttpResponseNotAllowed(["POST"])
     if not may_preview(request):
         raise PermissionDenied
-    body = request.POST.get("body", "")
+    if "body" not in request.POST:
+        return _answer({"error": _("Nothing to preview: the form sent no body.")}, status=400)
+    # As the post form cleans it before saving (CharField strips), so that what is previewed
+    # is what saving would render.
+    body = request.POST["body"].strip()
+    wait = _over_the_rate(request.user)
+    if wait:
+        return _too_many(wait)
     try:
         validate_article_size(body)
     except ValidationError as error:
         return _answer({"error": " ".join(error.messages)}, status=413)
-    wait = _over_the_rate(request.user)
-    if wait:
-        answer = _answer({"error": _("Too many previews; the next in %(s)s s.") % {"s": wait}}, 429)
-        answer["Retry-After"] = str(wait)
-        return answer
-    result = rendering.render_markdown(body)
+    # One render at a time per author: an editor waits for one answer before it asks again,
+    # so a second at once is a script.
+    busy = f"preview-busy:{request.user.pk}"
+    # Held past the renderer's own bound (twice RENDER_SECONDS, then plain text), should a
+    # worker die holding it.
+    if not cache.add(busy, 1, 2 * settings.BLOG["RENDER_SECONDS"] + 2):
+        return _too_many(1)
+    try:
+        result = rendering.render_markdown(body)
+    finally:
+        cache.delete(busy)
     return _answer(
         {
             "html": result.html,
@@ -51,6 +64,12 @@ def preview(request, may_preview):
             "warnings": list(result.warnings),
         }
     )
+
+
+def _too_many(wait):
+    answer = _answer({"error": _("Too many previews; the next in %(s)s s.") % {"s": wait}}, 429)
+    answer["Retry-After"] = str(wait)
+    return answer
 
 
 def _over_the_rate(user):

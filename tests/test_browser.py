@@ -174,6 +174,12 @@ def test_the_writing_room_previews_while_typing_and_warns_of_a_broken_formula(
     editor.press("End")
     editor.press("Tab")
     assert editor.input_value().endswith("x    ")
+    # A closed fence, or one of another kind inside it, leaves Tab to the keyboard.
+    editor.fill("````\n```\n````\n正文")
+    editor.press("End")
+    editor.press("Tab")
+    assert editor.input_value() == "````\n```\n````\n正文"
+    assert not editor.evaluate("e => e === document.activeElement")
     assert Post.objects.count() == 0
     assert page.problems == []
 

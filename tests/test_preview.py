@@ -3,6 +3,8 @@ authors only, bounded in size and rate, never kept."""
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.cache import cache
+from django.template.defaultfilters import filesizeformat
 from django.test import Client
 from django.urls import reverse
 
@@ -61,13 +63,34 @@ def test_a_body_over_the_article_limit_is_refused_with_its_size(admin_client, ur
     settings.BLOG = {**settings.BLOG, "MAX_ARTICLE_BYTES": 1000}
     answer = admin_client.post(url, {"body": "字" * 400})  # 1,200 bytes of UTF-8
     assert answer.status_code == 413
-    assert "1" in answer.json()["error"]
+    error = answer.json()["error"]
+    assert filesizeformat(1200) in error and filesizeformat(1000) in error
+
+
+def test_a_form_without_a_body_is_told_so(admin_client, url):
+    answer = admin_client.post(url, {"title": "x"})
+    assert answer.status_code == 400 and answer.json()["error"]
+
+
+def test_the_preview_is_of_the_body_as_saving_cleans_it(admin_client, url):
+    spaced = admin_client.post(url, {"body": "\n\n    缩进的一行\n\n正文。\n\n"}).json()
+    plain = admin_client.post(url, {"body": "缩进的一行\n\n正文。"}).json()
+    assert spaced["html"] == plain["html"]  # the form strips the body before it is rendered
 
 
 def test_an_author_past_the_rate_waits(admin_client, url, monkeypatch):
     monkeypatch.setattr(preview, "PREVIEWS_PER_MINUTE", 3)
+    monkeypatch.setattr(preview.time, "time", lambda: 1_800_000_030.0)  # mid-minute, fixed
     for _ in range(3):
         assert admin_client.post(url, {"body": "x"}).status_code == 200
     refused = admin_client.post(url, {"body": "x"})
     assert refused.status_code == 429
-    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert refused["Retry-After"] == "30"
+
+
+def test_one_render_at_a_time_per_author(admin_client, admin_user, url):
+    cache.add(f"preview-busy:{admin_user.pk}", 1, 10)  # another render of this author's
+    refused = admin_client.post(url, {"body": "x"})
+    assert refused.status_code == 429 and refused["Retry-After"] == "1"
+    cache.delete(f"preview-busy:{admin_user.pk}")
+    assert admin_client.post(url, {"body": "x"}).status_code == 200

@@ -4,11 +4,31 @@
 
 (function () {
   const PAUSE_MS = 600;
+  const FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+
+  // Whether the text before the cursor leaves it inside a fenced code block: fences as
+  // Markdown reads them (the same character, at least as long, a bare closing line).
+  function insideFence(text) {
+    let open = null;
+    for (const line of text.split("\n")) {
+      const match = FENCE.exec(line);
+      if (!match) continue;
+      const [, fence, rest] = match;
+      if (open === null) {
+        if (!(fence[0] === "`" && rest.includes("`"))) open = fence;
+      } else if (fence[0] === open[0] && fence.length >= open.length && rest.trim() === "") {
+        open = null;
+      }
+    }
+    return open !== null;
+  }
 
   function start() {
     const body = document.getElementById("id_body");
     const pane = document.getElementById("writing-preview");
-    if (!body || !pane) return;
+    const tokenInput = body && body.form && body.form.querySelector("input[name=csrfmiddlewaretoken]");
+    if (!body || !pane || !tokenInput) return;
+    const token = tokenInput.value;
     const row = body.closest(".form-row") || body.parentElement;
     row.classList.add("writing-room");
     row.appendChild(pane);
@@ -25,29 +45,52 @@
     const article = document.createElement("div");
     article.className = "post-body";
     shadow.append(sheet, article);
+    // A link in the preview must not take the author away from unsaved text.
+    shadow.addEventListener("click", (event) => {
+      if (event.target.closest("a")) event.preventDefault();
+    });
 
-    const token = body.form.querySelector("input[name=csrfmiddlewaretoken]").value;
     let timer = null;
-    let asked = 0;
+    let waiting = false; // one request at a time; the text as it is then goes next
+    let again = false;
 
-    async function refresh() {
-      const number = ++asked;
-      state.textContent = "Rendering…";
+    function later(ms) {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, ms);
+    }
+
+    async function ask() {
       const data = new FormData();
       data.append("body", body.value);
+      const answer = await fetch(pane.dataset.url, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": token },
+      });
+      if (answer.redirected) {
+        throw new Error("You were signed out: sign in again in another tab, then keep writing.");
+      }
+      const json = (answer.headers.get("Content-Type") || "").includes("application/json");
+      const result = json ? await answer.json() : {};
+      if (answer.status === 429) {
+        later(1000 * Number(answer.headers.get("Retry-After") || 2));
+        throw new Error(result.error || "Too many previews; trying again shortly.");
+      }
+      if (!answer.ok || !json) {
+        throw new Error(result.error || "The preview failed (status " + answer.status + ").");
+      }
+      return result;
+    }
+
+    async function refresh() {
+      if (waiting) {
+        again = true;
+        return;
+      }
+      waiting = true;
       try {
-        const answer = await fetch(pane.dataset.url, {
-          method: "POST",
-          body: data,
-          credentials: "same-origin",
-          headers: { "X-CSRFToken": token },
-        });
-        const result = await answer.json();
-        if (number !== asked) return; // a newer preview is on its way
-        if (!answer.ok) {
-          state.textContent = result.error || "The preview failed (" + answer.status + ").";
-          return;
-        }
+        const result = await ask();
         // Sanitized by the server as the article itself is (blog.rendering).
         article.innerHTML = result.html;
         warnings.replaceChildren(
@@ -59,21 +102,22 @@
         );
         state.textContent = result.reading_minutes + " min read · not saved";
       } catch (error) {
-        if (number === asked) state.textContent = "The preview could not be reached.";
+        state.textContent = error instanceof TypeError ? "The preview could not be reached." : error.message;
+      } finally {
+        waiting = false;
+        if (again) {
+          again = false;
+          refresh();
+        }
       }
     }
 
-    body.addEventListener("input", () => {
-      clearTimeout(timer);
-      timer = setTimeout(refresh, PAUSE_MS);
-    });
+    body.addEventListener("input", () => later(PAUSE_MS));
 
     // Tab indents inside a fenced code block; elsewhere it moves the focus, as it should.
     body.addEventListener("keydown", (event) => {
       if (event.key !== "Tab" || event.shiftKey || event.ctrlKey || event.metaKey || event.altKey) return;
-      const before = body.value.slice(0, body.selectionStart);
-      const fences = (before.match(/^\s*(```|~~~)/gm) || []).length;
-      if (fences % 2 === 0) return;
+      if (!insideFence(body.value.slice(0, body.selectionStart))) return;
       event.preventDefault();
       body.setRangeText("    ", body.selectionStart, body.selectionEnd, "end");
       body.dispatchEvent(new Event("input"));
