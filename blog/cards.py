@@ -3,12 +3,10 @@
 A card (blog_tags.post_card) shows a post's title, excerpt, category, date, tags and reading
 time: what only a change through the write path can alter, and every change moves the
 site's freshness token. So a card's HTML is kept in the process under that token (and the
-script prefix and language it was rendered for); a list page reads the rows and tags of
-the posts it has no card for, and only those. Rendering ten cards from their rows was
-about half of a list page's time.
+script prefix and language it was rendered for), as lists keep their values (lists.Here);
+a list page reads the rows and tags of the posts it has no card for, and only those.
+Rendering ten cards from their rows was about half of a list page's time.
 """
-
-import threading
 
 from django.urls import get_script_prefix
 from django.utils import translation
@@ -18,8 +16,7 @@ from .templatetags.blog_tags import post_card
 
 # Cards kept for one token, about 1.5 KB each: a blog's hot pages many times over.
 LIMIT = 4000
-_lock = threading.Lock()
-_kept = {"under": None, "cards": {}}
+_here = lists.Here(LIMIT)
 
 
 def of(ids, queryset, read=()):
@@ -27,28 +24,18 @@ def of(ids, queryset, read=()):
     `read` (lists.cards' shape), or else from `queryset`. A post it no longer finds
     (unpublished since the ids were read, in this request's generation) is left out."""
     under = (freshness.current(), get_script_prefix(), translation.get_language())
-    with _lock:
-        if _kept["under"] != under:
-            _kept.update(under=under, cards={})
-        kept = _kept["cards"]
-        # Taken under the lock: another thread may drop some of them to make room.
-        found = {pk: kept[pk] for pk in ids if pk in kept}
+    found = {pk: card for pk in ids if (card := _here.get(under, pk)) is not None}
     missing = [pk for pk in ids if pk not in found]
     if missing:
         wanted = set(missing)
         posts = [post for post in read if post.pk in wanted]
         if len(posts) < len(missing):
             posts = queryset.filter(pk__in=missing)
-        rendered = {post.pk: post_card(post) for post in lists.attach_tags(posts)}
-        found.update(rendered)
-        with _lock:
-            if _kept["under"] == under:
-                while len(kept) + len(rendered) > LIMIT and kept:
-                    kept.pop(next(iter(kept)))
-                kept.update(rendered)
+        for post in lists.attach_tags(posts):
+            found[post.pk] = post_card(post)
+            _here.put(under, post.pk, found[post.pk])
     return [found[pk] for pk in ids if pk in found]
 
 
 def clear():
-    with _lock:
-        _kept.update(under=None, cards={})
+    _here.clear()

@@ -75,16 +75,16 @@ def test_cards_are_rendered_for_the_script_prefix_they_are_served_under(make_pos
 def test_a_card_is_the_one_post_card_renders(client, make_post):
     post = make_post(title="Cardinal", tags=["Lensing"])
     client.get("/")
-    kept = cards._kept["cards"][post.pk]
+    kept = cards._here._kept[1][post.pk]
     assert kept == post_card(lists.attach_tags([lists.cards(Post.objects).get()])[0])
 
 
 def test_kept_cards_stay_within_their_limit(client, many_posts, monkeypatch):
-    monkeypatch.setattr(cards, "LIMIT", 15)
+    monkeypatch.setattr(cards, "_here", lists.Here(15))
     many_posts(40)
     for page in (1, 2, 3, 4):
         client.get("/", {"page": page})
-        assert len(cards._kept["cards"]) <= 15
+        assert len(cards._here.names()) <= 15
 
 
 def test_kept_values_start_afresh_with_a_new_token_and_stay_within_their_limit():
