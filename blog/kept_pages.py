@@ -74,10 +74,10 @@ def compress(body, encoding):
 class Entry:
     """A response as kept: status, headers, ETag and the body in each encoding."""
 
-    __slots__ = ("status", "headers", "etag", "since", "gzip", "br", "plain", "identity")
+    __slots__ = ("status", "headers", "etag", "since", "gzip", "br", "plain", "length", "identity")
     # What goes to the cache; `identity`, the body uncompressed, is made by a worker that
     # keeps the entry for itself (Recent), for the clients that accept no coding.
-    KEPT = ("status", "headers", "etag", "since", "gzip", "br", "plain")
+    KEPT = ("status", "headers", "etag", "since", "gzip", "br", "plain", "length")
 
     def __init__(self, response, etag):
         self.status = response.status_code
@@ -90,6 +90,7 @@ class Entry:
             if name.lower() not in NOT_KEPT and not (self.since and name.lower() == "last-modified")
         ]
         body = response.content
+        self.length = len(body)
         self.plain = self.gzip = self.br = self.identity = None
         if len(body) < SMALLEST_COMPRESSED:
             self.plain = body
@@ -110,8 +111,9 @@ class Entry:
 
     @property
     def size(self):
-        bodies = (self.plain, self.gzip, self.br, self.identity)
-        return sum(len(body) for body in bodies if body)
+        """Its bytes once a worker keeps it, the uncompressed body included."""
+        bodies = (self.plain, self.gzip, self.br)
+        return sum(len(body) for body in bodies if body) + (0 if self.plain else self.length)
 
     def with_identity(self):
         """This entry with its uncompressed body at hand (what Recent keeps)."""
@@ -184,9 +186,10 @@ class Recent:
             return entry
 
     def put(self, key, entry, seconds):
-        size = entry.with_identity().size
+        size = entry.size
         if size > self.budget // 8:  # one big page must not push out the site's hot ones
             return
+        entry.with_identity()
         with self._lock:
             if key in self._entries:
                 self._drop(key)
