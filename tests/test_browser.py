@@ -121,13 +121,19 @@ def test_unknown_page_is_the_sites_own_404(open_page, db):
     assert page.locator(".site-name a").count() == 1
 
 
-def test_author_writes_and_previews_a_draft_in_the_admin(open_page, category, django_user_model):
-    django_user_model.objects.create_superuser("author", "a@example.org", "s3cret-pass-1")
+def signed_in(open_page, django_user_model, username):
+    """A page of the admin, signed in through its login form as a new superuser."""
+    django_user_model.objects.create_superuser(username, f"{username}@example.org", "s3cret-pass-1")
     page = open_page("/admin/login/")
-    page.fill("#id_username", "author")
+    page.fill("#id_username", username)
     page.fill("#id_password", "s3cret-pass-1")
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")
+    return page
+
+
+def test_author_writes_and_previews_a_draft_in_the_admin(open_page, category, django_user_model):
+    page = signed_in(open_page, django_user_model, "author")
     page.goto(page.url.split("/admin/")[0] + "/admin/blog/post/add/")
     page.fill("#id_title", "混合精度 AMP 入门")
     page.locator("#id_title").blur()
@@ -149,12 +155,7 @@ def test_author_writes_and_previews_a_draft_in_the_admin(open_page, category, dj
 def test_the_writing_room_previews_while_typing_and_warns_of_a_broken_formula(
     open_page, category, django_user_model
 ):
-    django_user_model.objects.create_superuser("writer", "w@example.org", "s3cret-pass-2")
-    page = open_page("/admin/login/")
-    page.fill("#id_username", "writer")
-    page.fill("#id_password", "s3cret-pass-2")
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
+    page = signed_in(open_page, django_user_model, "writer")
     page.goto(page.url.split("/admin/")[0] + "/admin/blog/post/add/")
     editor = page.locator("#id_body")
     assert "monospace" in editor.evaluate("e => getComputedStyle(e).fontFamily")
