@@ -10,7 +10,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
-from . import links, rendering
+from . import checks, links, rendering
+from .images.references import storage_name, storage_names
+from .rendering.pictures import Picture
 
 FIRST_IMAGE_RE = re.compile(r'<img [^>]*?src="([^"]+)"')
 
@@ -164,6 +166,9 @@ class Post(models.Model):
         default=list,
         help_text="Formulas that could not be converted when the post was last saved.",
     )
+    # The pre-publish checks (blog.checks) as of the last save: [[code, line, detail, extra]].
+    problems = models.JSONField(editable=False, default=list)
+    problem_count = models.PositiveSmallIntegerField(_("problems"), editable=False, default=0)
     front_matter = models.JSONField(
         default=dict,
         blank=True,
@@ -259,12 +264,17 @@ class Post(models.Model):
             raise ValidationError({"body": exc}) from None
 
     RENDERED_FIELDS = (
-        "body_html", "toc_html", "render_warnings", "reading_minutes", "excerpt", "excerpt_html"
+        "body_html", "toc_html", "render_warnings", "reading_minutes", "excerpt", "excerpt_html",
+        "problems", "problem_count",
     )  # fmt: skip
 
     def render(self):
         """Markdown to stored, sanitized HTML, excerpt and reading time (render on write)."""
-        result = rendering.render_markdown(self.body)
+        # The images the body names that the blog keeps: their sizes and renditions go into
+        # the page; the write path records them as used by this post.
+        self.used_images = Image.objects.named_in(self.body)
+        pictures = {image.address: image.picture() for image in self.used_images}
+        result = rendering.render_markdown(self.body, pictures=pictures)
         self.body_html = result.html
         self.toc_html = result.toc_html
         self.render_warnings = result.warnings
@@ -274,6 +284,31 @@ class Post(models.Model):
             self.excerpt_html = html.escape(self.excerpt, quote=False)
         else:
             self.excerpt, self.excerpt_html = result.excerpt, result.excerpt_html
+        found = checks.find(
+            self.body,
+            result,
+            summary=self.summary,
+            category_chosen=self.category_id is not None,
+            posts_named=self._posts_named,
+            images_named=self._images_named,
+        )
+        self.problems = [problem.stored() for problem in found]
+        self.problem_count = min(len(found), 32767)
+        return result
+
+    def _posts_named(self, slugs):
+        return set(Post.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+
+    def _images_named(self, srcs):
+        """{src: alt} of the images among `srcs` the blog keeps or the storage holds."""
+        known = {image.address: image.alt for image in self.used_images}
+        storage = _media_storage()
+        base = storage.url("")
+        for src in srcs:
+            name = storage_name(src, base)
+            if src not in known and name and storage.exists(name):
+                known[src] = ""  # a file stored before images had rows
+        return known
 
     @property
     def first_image_url(self):
@@ -288,6 +323,114 @@ class Post(models.Model):
     @property
     def is_scheduled(self):
         return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
+
+
+def _media_storage():
+    from django.core.files.storage import default_storage
+
+    return default_storage
+
+
+class ImageQuerySet(models.QuerySet):
+    def named_in(self, body):
+        """The kept images `body` names (each with `address`, the URL as written), without a
+        query when it names none under the media storage."""
+        names = storage_names(body or "", _media_storage().url(""))
+        if not names:
+            return []
+        images = list(self.filter(file__in=names))
+        for image in images:
+            image.address = names[image.file.name]
+        return images
+
+
+class Image(models.Model):
+    """An image uploaded in the writing room or brought by an import (blog.images.storing):
+    the file as kept (orientation applied, metadata such as GPS position taken out), its
+    renditions (smaller widths, WebP and AVIF), and which posts use it."""
+
+    file = models.FileField(_("file"), max_length=300, unique=True)
+    original_name = models.CharField(_("original name"), max_length=255, blank=True)
+    kind = models.CharField(_("type"), max_length=8)  # png, jpg, webp, gif, svg
+    width = models.PositiveIntegerField(_("width"), default=0)
+    height = models.PositiveIntegerField(_("height"), default=0)
+    size = models.PositiveBigIntegerField(_("bytes"), default=0)
+    digest = models.CharField(max_length=64, db_index=True, editable=False)
+    alt = models.CharField(
+        _("alt text"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "What the image shows, for readers who cannot see it; used where a post gives none."
+        ),
+    )
+    # [{"name": storage name, "width": px, "type": "image/webp"}, …], smallest first.
+    renditions = models.JSONField(default=list, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    posts = models.ManyToManyField(
+        "Post", through="ImageUse", related_name="images", verbose_name=_("used by")
+    )
+
+    objects = ImageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
+
+    def __str__(self):
+        return self.original_name or self.file.name
+
+    @property
+    def url(self):
+        return self.file.url
+
+    def stored_names(self):
+        return [self.file.name, *(r["name"] for r in self.renditions)]
+
+    def picture(self):
+        """What the renderer needs to give this image its sizes and renditions."""
+        storage = self.file.storage
+        by_type = {}
+        for rendition in self.renditions:
+            by_type.setdefault(rendition["type"], []).append(
+                (storage.url(rendition["name"]), rendition["width"])
+            )
+        fallback = by_type.pop(f"image/{'jpeg' if self.kind == 'jpg' else self.kind}", [])
+        if fallback or by_type:
+            fallback.append((self.url, self.width))
+        return Picture(
+            width=self.width,
+            height=self.height,
+            alt=self.alt,
+            srcset=tuple(fallback),
+            sources=tuple((kind, tuple(srcset)) for kind, srcset in sorted(by_type.items())),
+        )
+
+
+class ImageUse(models.Model):
+    """A post naming an image. PROTECT: an image a post still shows cannot be deleted."""
+
+    image = models.ForeignKey(Image, on_delete=models.PROTECT, related_name="uses")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="image_uses")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["image", "post"], name="image_use_once"),
+        ]
+        verbose_name = _("use of an image")
+        verbose_name_plural = _("uses of images")
+
+    def __str__(self):
+        return _("used by “%(title)s”") % {"title": self.post.title}
 
 
 class ContentGeneration(models.Model):

@@ -23,7 +23,7 @@ from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
 from .changes import posts_tagged, record, writing
-from .models import Category, Post, fallback_slug, unique_slug, validate_tags
+from .models import Category, ImageUse, Post, fallback_slug, unique_slug, validate_tags
 from .rendering import validate_article_size
 
 # What an author changes when editing a post; a change to any of them is an edit.
@@ -95,6 +95,10 @@ def save_post(post, *, tags=None, time_chosen=None, edited_at=None):
                 return post
             if changed:
                 post.save(update_fields=[f.removesuffix("_id") for f in changed])
+        if before is None and getattr(post, "used_images", None):
+            _record_images(post, had=set())
+        elif before is not None and before["body"] != post.body:
+            _record_images(post)
         if tags_changed:
             post.tags.set(list(tags))
             if any(_gives_no_slug(name) for name in tags):
@@ -108,6 +112,18 @@ def save_post(post, *, tags=None, time_chosen=None, edited_at=None):
             tags=new_tags,
         )
     return post
+
+
+def _record_images(post, had=None):
+    """Which kept images the post's body names (found by its rendering), so that one still
+    shown cannot be deleted (ImageUse protects it) and the image list says where it is used."""
+    used = {image.pk for image in getattr(post, "used_images", None) or ()}
+    if had is None:
+        had = set(ImageUse.objects.filter(post=post).values_list("image_id", flat=True))
+    if had - used:
+        ImageUse.objects.filter(post=post, image_id__in=had - used).delete()
+    if used - had:
+        ImageUse.objects.bulk_create(ImageUse(post=post, image_id=pk) for pk in used - had)
 
 
 def create_post(*, tags=(), time_chosen=None, edited_at=None, **fields):
@@ -203,6 +219,7 @@ def rerender(posts, progress=None):
                     **{name: getattr(post, name) for name in Post.RENDERED_FIELDS}
                 ):
                     written.append(post.pk)
+                    _record_images(post)
             if written:
                 _record_posts(written)
 

@@ -399,7 +399,7 @@ def test_values_the_database_would_refuse_are_reported(db, tmp_path):
     ],
 )
 def test_image_sizes_are_read_from_the_file(data, size):
-    from blog.importing.imagesize import image_size
+    from blog.images.imagesize import image_size
 
     assert image_size(data) == size
 

@@ -237,7 +237,6 @@ def test_a_label_given_twice_keeps_one_id_and_warns():
         (r"$$\begin{eqnarray} a &=& b \\ c &=& d \end{eqnarray}$$", "a=b(1)c=d(2)"),
         (r"$\begin{smallmatrix} a & b \\ c & d \end{smallmatrix}$", "abcd"),
         (r"$$\sum_{\substack{i < m \\ j < n}} x_{ij}$$", "∑i<mj<nxij"),
-        (r"$\small x + \Large y$", "x+y"),
         (r"$\mbox{if } x > 0$", "if\u00a0x>0"),
         (r"$$\text{where $x$ is}$$", "where\u00a0x\u00a0is"),
         (r"\(\text{where $x$ is}\)", "where\u00a0x\u00a0is"),
@@ -246,6 +245,21 @@ def test_a_label_given_twice_keeps_one_id_and_warns():
 )
 def test_rewritten_constructs_convert(text, drawn):
     assert drawn_text(tree(text)) == drawn
+
+
+@pytest.mark.parametrize(
+    ("text", "drawn", "note"),
+    [
+        (r"$\small x + \Large y$", "x+y", "size commands"),
+        (r"$a \\ b$", "ab", "line breaks"),
+        (r"$a \newline b$", "ab", "line breaks"),
+    ],
+)
+def test_tex_the_converter_would_drop_silently_is_drawn_with_a_note(text, drawn, note):
+    html, warnings = rendered(text)
+    assert "math-failed" not in html
+    assert drawn_text(trees(html)[0]) == drawn
+    assert len(warnings) == 1 and warnings[0].startswith(note)
 
 
 def test_text_with_math_inside_inline_dollars_converts():

@@ -9,16 +9,10 @@ from urllib.parse import unquote, urlsplit
 
 from . import limits
 from .frontmatter import ImportProblem
-from .imagesize import image_size
-from .svg import UnsafeSVG, sanitize_svg
+from ..images.imagesize import image_size
+from ..images.references import HTML_IMG_RE, IMAGE_RE
+from ..images.svg import UnsafeSVG, sanitize_svg
 
-# Bounded and possessive repeats (no backtracking, no search past the next opening), so
-# that an opening without its end is not searched to the end of the body from every
-# opening (a path stops at "[", so at the next "![", too): 800 KB of "![](" took 40 s.
-IMAGE_RE = re.compile(
-    r'(!\[[^\]]{0,1000}+\]\()(<[^>\n]{1,2000}+>|[^)\s\[]{1,2000}+)((?:\s+"[^"\n]{0,1000}+")?\))'
-)
-HTML_IMG_RE = re.compile(r'(<img\b[^<>]{0,2000}?\ssrc=")([^"]{1,2000}+)(")', re.IGNORECASE)
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp"}
 # Where a site keeps what it serves from its root: Hugo's static/, Hexo's source/, Jekyll's
 # assets/ (and the site folder itself).
@@ -62,7 +56,7 @@ class ImageCopier:
 
     Only files inside `home`, the import's own folder, are taken (issue 10, finding 6): a
     reference that leads out of it, by `..`, by a path from the root or by a symlink, is
-    kept as it is, with a note. SVG is stored as sanitize_svg makes it (blog.importing.svg).
+    kept as it is, with a note. SVG is stored as sanitize_svg makes it (blog.images.svg).
 
     A name is the file's own name, unless the post already has a different file of that
     name (two folders' "img.png"): then the name carries a digest of the bytes. The same

@@ -41,6 +41,7 @@ class Rendered:
     toc_html: str = ""
     warnings: list = field(default_factory=list)
     excerpt_html: str = ""  # the same excerpt with those formulas as MathML
+    formula_problems: list = field(default_factory=list)  # (tex, "failed"/"changed", why)
 
 
 def _count(tokens):
@@ -57,14 +58,16 @@ def _toc_list(tokens):
     return f"<ol>{items}</ol>"
 
 
-def render_markdown(text):
-    html, toc_tokens, warnings = markdown_ext.convert(text or "")
+def render_markdown(text, pictures=None):
+    html, toc_tokens, warnings, formula_problems = markdown_ext.convert(text or "", pictures)
     html = sanitize(html)
     excerpt, minutes = excerpt_and_reading(html)
     toc_html = sanitize(_toc_list(toc_tokens)) if _count(toc_tokens) >= TOC_MIN_HEADINGS else ""
     # The excerpt's pieces come from sanitized HTML; cleaning the whole again keeps its tags
     # balanced on a list page.
-    return Rendered(html, excerpt.text, minutes, toc_html, warnings, sanitize(excerpt.html))
+    return Rendered(
+        html, excerpt.text, minutes, toc_html, warnings, sanitize(excerpt.html), formula_problems
+    )
 
 
 def plain_summary(text):
@@ -75,5 +78,5 @@ def plain_summary(text):
 
 def plain_text(markdown_text):
     """The whole of some Markdown as plain text, with the excerpt's placeholders."""
-    html, _toc, _warnings = markdown_ext.convert(markdown_text or "")
+    html, _toc, _warnings, _problems = markdown_ext.convert(markdown_text or "")
     return text_of(sanitize(html))

@@ -26,6 +26,7 @@ from .inline_math import (
     html_text,
 )
 from .math import Formulas
+from .pictures import dress
 from .spans import DISPLAY, INLINE_DOUBLED_PAREN, INLINE_PAREN, find_spans, replace_spans
 
 BLOCK_PREFIX_RE = re.compile(r"[ \t]*(?:>[ \t]?)*[ \t]*")
@@ -198,6 +199,7 @@ class PageTreeprocessor(Treeprocessor):
                 el.set("decoding", "async")
             if el.tag == "a" and is_external(el.get("href", "")):
                 el.set("rel", "nofollow noopener")
+        dress(root, self.md.pictures)
         return None
 
     def _as_text(self, value):
@@ -252,11 +254,14 @@ class TechWritingExtension(Extension):
         self.md.formulas = Formulas()
 
 
-def convert(text):
+def convert(text, pictures=None):
     """Markdown to (unsanitized) HTML, the heading tree and the warnings (formulas that could
-    not be converted, limits that were reached), within the rendering budget."""
+    not be converted, limits that were reached), the formulas' problems (blog.rendering.math)
+    within the rendering budget. `pictures`
+    ({src: blog.rendering.pictures.Picture}) are the kept images the text may name."""
     with limits.budget() as budget:
         md = _markdown()
+        md.pictures = pictures or {}
         limits.guard(md, budget)
         try:
             html = md.convert(text)
@@ -267,9 +272,10 @@ def convert(text):
             reason = "the article is nested too deeply to render"
         else:
             _resolve_names(md.toc_tokens, md.formulas)
-            return html, md.toc_tokens, [*md.formulas.warnings, *budget.summary()]
+            warnings = [*md.formulas.warnings, *budget.summary()]
+            return html, md.toc_tokens, warnings, md.formulas.problems
     html, warning = limits.plain_html(text, reason)
-    return html, [], [warning]
+    return html, [], [warning], []
 
 
 def _resolve_names(tokens, formulas):

@@ -191,6 +191,9 @@ class Formulas:
         self.nonce = "".join(secrets.choice(DIGITS) for _ in range(8))
         self.pending = []  # (source, display, Prepared, the text of a reference in prose)
         self.warnings = []
+        # (tex, "failed" or "changed", why): the same as the warnings, for the pre-publish
+        # checks, which show each with its line (blog.checks).
+        self.problems = []
         self.converted = {}  # index -> final HTML of the formula alone (for the contents)
         marker = re.escape(MARK_OPEN + self.nonce) + f"([{DIGITS}]+)" + re.escape(MARK_CLOSE)
         self.element_re = re.compile(
@@ -216,9 +219,11 @@ class Formulas:
             prepared = prepare(tex, display)
         except FormulaError as exc:
             self.warnings.append(f"{exc}: {_shown(tex)}")
+            self.problems.append((tex, "failed", str(exc)))
             return _fallback(tex, display)
         for note in prepared.notes:
             self.warnings.append(f"{note}: {_shown(tex)}")
+            self.problems.append((tex, "changed", note))
         return self._pending(tex, display, prepared)
 
     def _pending(self, tex, display, prepared, literal=None):
@@ -292,6 +297,7 @@ class Formulas:
                 continue
             if isinstance(result, FormulaError):
                 self.warnings.append(f"{result}: {_shown(source)}")
+                self.problems.append((source, "failed", str(result)))
                 self.converted[index] = _fallback(source, display)
                 continue
             for key in missing:

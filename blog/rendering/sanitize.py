@@ -10,7 +10,8 @@ from .mathstyle import ALL_CLASSES as MATH_STYLE_CLASSES
 HTML_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div",
     "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
-    "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span",
+    "img", "ins", "kbd", "li", "mark", "ol", "p", "picture", "pre", "q", "s", "samp", "small",
+    "source", "span",
     "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
     "u", "ul", "var",
 }  # fmt: skip
@@ -33,7 +34,8 @@ MATHML_ATTRIBUTES = {
 ATTRIBUTES = {
     "*": {"id", "title", "lang", "dir"},
     "a": {"href", "rel"},
-    "img": {"src", "alt", "width", "height", "loading", "decoding"},
+    "img": {"src", "alt", "width", "height", "loading", "decoding", "srcset", "sizes"},
+    "source": {"srcset", "sizes", "type"},
     "ol": {"start", "type"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
@@ -57,6 +59,11 @@ CLASSES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 LANGUAGE_CLASS_RE = re.compile(r"^language-[A-Za-z0-9_+#.-]{1,40}$")
+SOURCE_TYPES = {"image/avif", "image/webp", "image/png", "image/jpeg", "image/gif"}
+# A srcset is a list of addresses the URL filter does not read: each one must be a path of
+# this site or an http(s) address, with a width; anything else drops the whole attribute.
+SRCSET_CANDIDATE_RE = re.compile(r"(?:/(?!/)|https?://)[^\s,]+ [1-9][0-9]{0,4}w")
+SIZES_RE = re.compile(r"[0-9A-Za-z().:,%+\- ]{1,200}")
 
 
 def _filter_attribute(tag, attribute, value):
@@ -70,6 +77,13 @@ def _filter_attribute(tag, attribute, value):
         return " ".join(kept) or None
     if tag == "img" and attribute in ("width", "height"):
         return value if value.isdigit() and len(value) <= 5 else None
+    if attribute == "srcset":
+        candidates = value.split(", ")
+        return value if all(SRCSET_CANDIDATE_RE.fullmatch(c) for c in candidates) else None
+    if attribute == "sizes":
+        return value if SIZES_RE.fullmatch(value) else None
+    if attribute == "type":
+        return value if value in SOURCE_TYPES else None
     if attribute == "encoding":
         return value if value == "application/x-tex" else None
     return value

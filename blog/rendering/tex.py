@@ -49,6 +49,7 @@ SIZE_RE = re.compile(
     r"\\(?:tiny|scriptsize|footnotesize|small|normalsize|large|Large|LARGE|huge|Huge)"
     r"(?![A-Za-z])"
 )
+LINE_BREAK_RE = re.compile(r"\\\\|\\newline(?![A-Za-z])")
 SYNONYMS = [
     (re.compile(r"\\(?:mbox|hbox|textnormal)(?![A-Za-z])"), r"\\text"),
     (re.compile(r"\\pmb(?![A-Za-z])"), r"\\boldsymbol"),
@@ -317,6 +318,10 @@ def prepare(tex, display):
     check_macros(source)
     prepared = Prepared("")
     text = SIZE_RE.sub(" ", source)
+    if text != source:
+        # math-core has no sizes: the formula is drawn at the text's size, which an author
+        # who wrote \large meant otherwise.
+        prepared.notes.append("size commands (\\large, \\small, …) are ignored")
     for pattern, replacement in SYNONYMS:
         text = pattern.sub(replacement, text)
     if r"\href" in text:
@@ -336,6 +341,10 @@ def prepare(tex, display):
     text = _labels(text, prepared)
     if display:
         text = _number_and_lines(text)
+    elif LINE_BREAK_RE.search(text) and r"\begin" not in text:
+        # math-core draws nothing for them in a line of text, where TeX breaks no line either
+        # but the author evidently meant a break.
+        prepared.notes.append("line breaks (\\\\, \\newline) do nothing in an inline formula")
     prepared.tex = text
     return prepared
 

@@ -1,0 +1,85 @@
+"""An upload or an imported file made an Image: checked, cleaned, its renditions made, all
+of it written through the media storage (Django's storage API: a local folder, or an
+S3-compatible bucket through django-storages, README "Images"), and one row that knows it.
+
+The same bytes uploaded twice are one image (the first one's address): an author pasting a
+screenshot again does not fill the bucket. If anything fails, what was written is removed.
+"""
+
+import hashlib
+from datetime import date
+from pathlib import PurePosixPath
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.text import slugify
+
+from ..models import Image
+from .checks import examine
+from .renditions import keep
+
+SUFFIXES = {"png": "png", "jpg": "jpg", "webp": "webp", "gif": "gif", "svg": "svg"}
+
+
+def _name(filename, kind, digest):
+    stem = slugify(PurePosixPath(filename or "").stem, allow_unicode=True)[:60].strip("-")
+    today = date.today()
+    return f"images/{today:%Y/%m}/{stem or 'image'}-{digest[:10]}.{SUFFIXES[kind]}"
+
+
+def store(data, filename="", *, alt="", user=None, storage=None, name=None):
+    """(the Image for these bytes, whether it is new). `name`, when given, is where the file
+    must be kept (an import's own naming); else it is images/<year>/<month>/<name>-<digest>.
+    Raises blog.images.checks.ImageRefused for a file that is not an image the blog takes."""
+    storage = storage or default_storage
+    examined = examine(data, filename)
+    kept = keep(examined.data, examined.kind)
+    body = kept.data if kept else examined.data
+    digest = hashlib.sha256(body).hexdigest()
+    existing = Image.objects.filter(file=name) if name else Image.objects.filter(digest=digest)
+    if (found := existing.first()) is not None and found.digest == digest:
+        if alt and not found.alt:
+            found.alt = alt
+            found.save(update_fields=["alt"])
+        return found, False
+    wanted = name or _name(filename, examined.kind, digest)
+    written = []
+    try:
+        stored = storage.save(wanted, ContentFile(body))
+        written.append(stored)
+        base = stored.rsplit(".", 1)[0]
+        renditions = []
+        for rendition in kept.renditions if kept else []:
+            path = storage.save(f"{base}.w{rendition.width}.{rendition.kind}", ContentFile(rendition.data))
+            written.append(path)
+            renditions.append({"name": path, "width": rendition.width, "type": rendition.mime})
+        with transaction.atomic():
+            image = Image(
+                original_name=PurePosixPath(filename or stored).name[:255],
+                kind=examined.kind,
+                width=kept.width if kept else examined.width,
+                height=kept.height if kept else examined.height,
+                size=len(body),
+                digest=digest,
+                alt=alt[:300],
+                renditions=renditions,
+                uploaded_by=user,
+            )
+            image.file.name = stored
+            image.save()
+    except BaseException:
+        for path in written:
+            storage.delete(path)
+        raise
+    image.removed = examined.removed
+    return image, True
+
+
+def delete_files(image):
+    """The image's files, when its row is deleted (the admin does this after the delete)."""
+    for path in image.stored_names():
+        try:
+            image.file.storage.delete(path)
+        except OSError:
+            pass  # already gone: the row was what mattered
