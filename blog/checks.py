@@ -67,10 +67,8 @@ class Problem:
         shown = _shorten(self.detail)
         match self.code:
             case "formula":
-                return _("a formula could not be converted, readers see its TeX: %(tex)s (%(why)s)") % {
-                    "tex": shown,
-                    "why": _reason(self.extra),
-                }
+                text = _("a formula could not be converted, readers see its TeX: %(tex)s (%(why)s)")
+                return text % {"tex": shown, "why": _reason(self.extra)}
             case "tex_dropped":
                 return _("%(what)s: %(tex)s") % {
                     "what": NOTES.get(self.extra, self.extra),
@@ -145,9 +143,13 @@ class _Source:
                     self.headings.append((number, len(heading.group(1))))
                 continue
             self.in_code.add(number)
-            if match and match.group(1)[0] == open_fence[0]:
-                if len(match.group(1)) >= len(open_fence) and not match.group(2).strip():
-                    open_fence = None
+            if (
+                match
+                and match.group(1)[0] == open_fence[0]
+                and len(match.group(1)) >= len(open_fence)
+                and not match.group(2).strip()
+            ):
+                open_fence = None
 
     def outside_code(self, pattern):
         for match in pattern.finditer(self.body):
@@ -232,7 +234,7 @@ def _links(source, posts_named):
     if not wanted:
         return []
     existing = posts_named({slug for _line, _url, slug in wanted})
-    return [Problem("link_missing", line, url) for line, url, slug in wanted if slug not in existing]
+    return [Problem("link_missing", line, url) for line, url, s in wanted if s not in existing]
 
 
 def _article_slug(url):

@@ -25,7 +25,9 @@ MAX_IMAGE_BYTES = 20 * 1024 * 1024
 # still unpack into gigabytes of pixels (a decompression bomb), so it is refused unread.
 MAX_PIXELS = 50_000_000
 FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
-SVG_START_RE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<svg\b", re.S)
+SVG_START_RE = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg\b", re.S
+)
 
 
 class ImageRefused(ValueError):

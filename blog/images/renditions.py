@@ -115,7 +115,8 @@ def _renditions(image, kind):
     width, height = image.size
     widths = sorted({min(w, width) for w in WIDTHS})
     if image.mode not in ("RGB", "RGBA"):
-        image = image.convert("RGBA" if "transparency" in image.info or "A" in image.mode else "RGB")
+        alpha = "transparency" in image.info or "A" in image.mode
+        image = image.convert("RGBA" if alpha else "RGB")
     made = []
     for target in widths:
         resized = image

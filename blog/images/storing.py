@@ -7,6 +7,7 @@ screenshot again does not fill the bucket. If anything fails, what was written i
 """
 
 import hashlib
+from contextlib import suppress
 from datetime import date
 from pathlib import PurePosixPath
 
@@ -51,7 +52,9 @@ def store(data, filename="", *, alt="", user=None, storage=None, name=None):
         base = stored.rsplit(".", 1)[0]
         renditions = []
         for rendition in kept.renditions if kept else []:
-            path = storage.save(f"{base}.w{rendition.width}.{rendition.kind}", ContentFile(rendition.data))
+            path = storage.save(
+                f"{base}.w{rendition.width}.{rendition.kind}", ContentFile(rendition.data)
+            )
             written.append(path)
             renditions.append({"name": path, "width": rendition.width, "type": rendition.mime})
         with transaction.atomic():
@@ -79,7 +82,5 @@ def store(data, filename="", *, alt="", user=None, storage=None, name=None):
 def delete_files(image):
     """The image's files, when its row is deleted (the admin does this after the delete)."""
     for path in image.stored_names():
-        try:
+        with suppress(OSError):  # already gone: the row was what mattered
             image.file.storage.delete(path)
-        except OSError:
-            pass  # already gone: the row was what mattered

@@ -2,16 +2,15 @@
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from . import limits
-from .frontmatter import ImportProblem
 from ..images.imagesize import image_size
 from ..images.references import HTML_IMG_RE, IMAGE_RE
 from ..images.svg import UnsafeSVG, sanitize_svg
+from . import limits
+from .frontmatter import ImportProblem
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp"}
 # Where a site keeps what it serves from its root: Hugo's static/, Hexo's source/, Jekyll's
