@@ -269,7 +269,12 @@ class Post(models.Model):
     )  # fmt: skip
 
     def render(self):
-        """Markdown to stored, sanitized HTML, excerpt and reading time (render on write)."""
+        """Markdown to stored, sanitized HTML, excerpt, reading time and the pre-publish
+        checks (render on write). Once per text: the post form renders to decide whether to
+        ask before publishing, and the save that follows keeps that rendering."""
+        source = (self.body, self.summary, self.category_id)
+        if getattr(self, "_rendered_from", None) == source:
+            return
         # The images the body names that the blog keeps: their sizes and renditions go into
         # the page; the write path records them as used by this post.
         self.used_images = Image.objects.named_in(self.body)
@@ -294,7 +299,7 @@ class Post(models.Model):
         )
         self.problems = [problem.stored() for problem in found]
         self.problem_count = min(len(found), 32767)
-        return result
+        self._rendered_from = source
 
     def _posts_named(self, slugs):
         return set(Post.objects.filter(slug__in=slugs).values_list("slug", flat=True))
@@ -355,7 +360,9 @@ class Image(models.Model):
     width = models.PositiveIntegerField(_("width"), default=0)
     height = models.PositiveIntegerField(_("height"), default=0)
     size = models.PositiveBigIntegerField(_("bytes"), default=0)
-    digest = models.CharField(max_length=64, db_index=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)  # of the file as kept
+    # Of the bytes as they came: the same file uploaded or imported again is this image.
+    source_digest = models.CharField(max_length=64, db_index=True, editable=False)
     alt = models.CharField(
         _("alt text"),
         max_length=300,

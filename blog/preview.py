@@ -2,14 +2,13 @@
 (blog.rendering, as saving would store it), without saving anything.
 
 What comes back is the article body exactly as readers get it inside `<div class="post-body">`
-(the same function makes the stored `body_html`), its table of contents, reading time and the
-warnings the renderer raised. It is for signed-in authors only (the admin's login and CSRF
-checks wrap it), bounded in size by the article limit and in time by the renderer's own
-budget (BLOG_RENDER_SECONDS), and limited to PREVIEWS_PER_MINUTE a minute per author, so a
-script in a stolen session cannot turn it into a rendering farm.
+(the same function makes the stored `body_html`), its table of contents, reading time, the
+warnings the renderer raised and the pre-publish checks (blog.checks), each with its line.
+It is for signed-in authors only (the admin's login and CSRF checks wrap it), bounded in
+size by the article limit and in time by the renderer's own budget (BLOG_RENDER_SECONDS),
+and limited to PREVIEWS_PER_MINUTE a minute per author, so a script in a stolen session
+cannot turn it into a rendering farm.
 """
-
-import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -18,7 +17,9 @@ from django.http import HttpResponseNotAllowed, JsonResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
-from . import rendering
+from . import ratelimit
+from .checks import Problem
+from .models import Post
 from .rendering.limits import validate_article_size
 
 # An editor asks after each pause in typing (blog's admin script waits 600 ms): a fast typist
@@ -38,7 +39,7 @@ def preview(request, may_preview):
     # As the post form cleans it before saving (CharField strips), so that what is previewed
     # is what saving would render.
     body = request.POST["body"].strip()
-    wait = _over_the_rate(request.user)
+    wait = ratelimit.wait(request.user, "preview", PREVIEWS_PER_MINUTE)
     if wait:
         return _too_many(wait)
     try:
@@ -52,16 +53,27 @@ def preview(request, may_preview):
     # worker die holding it.
     if not cache.add(busy, 1, 2 * settings.BLOG["RENDER_SECONDS"] + 2):
         return _too_many(1)
+    category = request.POST.get("category", "")
+    # An unsaved post, rendered as saving renders it: the same HTML, the same checks.
+    post = Post(
+        body=body,
+        summary=request.POST.get("summary", "").strip(),
+        category_id=int(category) if category.isdigit() else None,
+    )
     try:
-        result = rendering.render_markdown(body)
+        post.render()
     finally:
         cache.delete(busy)
     return _answer(
         {
-            "html": result.html,
-            "toc": result.toc_html,
-            "reading_minutes": result.reading_minutes,
-            "warnings": list(result.warnings),
+            "html": post.body_html,
+            "toc": post.toc_html,
+            "reading_minutes": post.reading_minutes,
+            "warnings": list(post.render_warnings),
+            "problems": [
+                {"line": problem.line, "message": problem.message()}
+                for problem in map(Problem.from_stored, post.problems)
+            ],
         }
     )
 
@@ -70,21 +82,6 @@ def _too_many(wait):
     answer = _answer({"error": _("Too many previews; the next in %(s)s s.") % {"s": wait}}, 429)
     answer["Retry-After"] = str(wait)
     return answer
-
-
-def _over_the_rate(user):
-    """Seconds until this author may preview again, or 0."""
-    now = time.time()
-    minute = int(now // 60)
-    key = f"preview-rate:{user.pk}:{minute}"
-    cache.add(key, 0, 90)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the cache lost the key, or is away: previews stay possible
-        return 0
-    if count > PREVIEWS_PER_MINUTE:
-        return max(1, int((minute + 1) * 60 - now))
-    return 0
 
 
 def _answer(data, status=200):

@@ -8,7 +8,7 @@ from django.template.defaultfilters import filesizeformat
 from django.test import Client
 from django.urls import reverse
 
-from blog import preview
+from blog import preview, ratelimit
 from blog.models import Post
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ def test_the_preview_is_of_the_body_as_saving_cleans_it(admin_client, url):
 
 def test_an_author_past_the_rate_waits(admin_client, url, monkeypatch):
     monkeypatch.setattr(preview, "PREVIEWS_PER_MINUTE", 3)
-    monkeypatch.setattr(preview.time, "time", lambda: 1_800_000_030.0)  # mid-minute, fixed
+    monkeypatch.setattr(ratelimit.time, "time", lambda: 1_800_000_030.0)  # mid-minute, fixed
     for _ in range(3):
         assert admin_client.post(url, {"body": "x"}).status_code == 200
     refused = admin_client.post(url, {"body": "x"})

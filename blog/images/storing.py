@@ -3,7 +3,8 @@ of it written through the media storage (Django's storage API: a local folder, o
 S3-compatible bucket through django-storages, README "Images"), and one row that knows it.
 
 The same bytes uploaded twice are one image (the first one's address): an author pasting a
-screenshot again does not fill the bucket. If anything fails, what was written is removed.
+screenshot again does not fill the bucket, and a second import of a post finds its images.
+If anything fails, what was written is removed.
 """
 
 import hashlib
@@ -34,16 +35,20 @@ def store(data, filename="", *, alt="", user=None, storage=None, name=None):
     must be kept (an import's own naming); else it is images/<year>/<month>/<name>-<digest>.
     Raises blog.images.checks.ImageRefused for a file that is not an image the blog takes."""
     storage = storage or default_storage
+    received = hashlib.sha256(data).hexdigest()
+    if name:
+        found = Image.objects.filter(file=name, source_digest=received).first()
+    else:
+        found = Image.objects.filter(source_digest=received).first()
+    if found is not None:
+        if alt and not found.alt:
+            found.alt = alt[:300]
+            found.save(update_fields=["alt"])
+        return found, False
     examined = examine(data, filename)
     kept = keep(examined.data, examined.kind)
     body = kept.data if kept else examined.data
     digest = hashlib.sha256(body).hexdigest()
-    existing = Image.objects.filter(file=name) if name else Image.objects.filter(digest=digest)
-    if (found := existing.first()) is not None and found.digest == digest:
-        if alt and not found.alt:
-            found.alt = alt
-            found.save(update_fields=["alt"])
-        return found, False
     wanted = name or _name(filename, examined.kind, digest)
     written = []
     try:
@@ -65,6 +70,7 @@ def store(data, filename="", *, alt="", user=None, storage=None, name=None):
                 height=kept.height if kept else examined.height,
                 size=len(body),
                 digest=digest,
+                source_digest=received,
                 alt=alt[:300],
                 renditions=renditions,
                 uploaded_by=user,

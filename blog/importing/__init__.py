@@ -17,16 +17,18 @@ who may not publish. The command line (no user) has every right.
 import datetime as dt
 import logging
 import time
+from pathlib import PurePosixPath
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
 from django.utils.text import slugify
 from taggit.models import Tag
 
 from .. import permissions, publishing
+from ..images.checks import ImageRefused
+from ..images.storing import store
 from ..models import Category, Post
 from ..rendering import plain_text
 from . import limits
@@ -379,19 +381,26 @@ class Importer:
                 # The file's own "updated" says when it was edited; without one, an edit is
                 # dated now and a new post its publication time.
                 edited = doc.updated_at or (doc.published_at if existing is None else None)
-                publishing.save_post(post, tags=tags, edited_at=edited)
                 for name, image in plan.images.pending.items():
-                    # Written last, inside the transaction: if a write fails the row goes
-                    # too, and the files already written are removed below.
+                    # Stored first, inside the transaction, so that the post renders with
+                    # them (sizes, renditions); if a write fails the rows go too, and the
+                    # files already written are removed below.
                     try:
-                        stored = self.storage.save(name, ContentFile(image.data()))
+                        kept, created = store(
+                            image.data(), PurePosixPath(name).name, name=name, storage=self.storage,
+                            user=self.user,
+                        )  # fmt: skip
+                    except ImageRefused as exc:
+                        raise ImportProblem(str(exc)) from exc
                     except OSError as exc:
                         raise ImportProblem(
                             f"could not store the image {name}: {exc.strerror or exc}"
                         ) from exc
-                    written.append(stored)
-                    if stored != name:
+                    if created:
+                        written.extend(kept.stored_names())
+                    if kept.file.name != name:
                         raise ImportProblem(f"could not store the image as {name}")
+                publishing.save_post(post, tags=tags, edited_at=edited)
         except BaseException:
             for name in written:
                 self.storage.delete(name)

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from ..images.checks import ImageRefused, examine
 from ..images.imagesize import image_size
 from ..images.references import HTML_IMG_RE, IMAGE_RE
 from ..images.svg import UnsafeSVG, sanitize_svg
+from ..models import Image
 from . import limits
 from .frontmatter import ImportProblem
 
@@ -124,6 +126,9 @@ class ImageCopier:
         """Whether `name` is free (None), holds these bytes (True) or others (False)."""
         if name in self.pending:
             return self.pending[name].digest == digest
+        kept = Image.objects.filter(file=name).values_list("source_digest", flat=True).first()
+        if kept is not None:  # kept cleaned (blog.images.renditions): its bytes differ
+            return kept == digest.hex()
         if not self.storage.exists(name):
             return None
         with self.storage.open(name, "rb") as stored:
@@ -168,6 +173,11 @@ class ImageCopier:
                 f"{reference}: removed {', '.join(removed[:6])}"
                 f"{' …' if len(removed) > 6 else ''} (a picture that only draws)"
             )
+        try:
+            examine(data, source.name)  # what an upload must be, an import must be too
+        except ImageRefused as exc:
+            self.notes.append(f"not copied ({exc}), reference kept: {reference}")
+            return None
         self.total += len(data)
         if self.total > limits.MAX_POST_IMAGE_BYTES:
             self.notes.append(

@@ -4,6 +4,7 @@ what reading it actually gives, since a header can lie."""
 
 from django.core.exceptions import ValidationError
 
+from ..images.checks import MAX_IMAGE_BYTES  # noqa: F401 (the one rule, for the importer)
 from ..rendering.limits import max_article_bytes, validate_article_bytes
 from .frontmatter import MAX_FRONT_MATTER_BYTES, ImportProblem
 
@@ -19,7 +20,6 @@ MAX_NAME_BYTES = 255
 # A whole path: well within the 4,096 bytes Linux allows, and few folders (each member's
 # folders are checked against the other members' names).
 MAX_PATH_BYTES, MAX_DEPTH = 2048, 64
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_POST_IMAGE_BYTES = 100 * 1024 * 1024
 CHUNK = 64 * 1024
 

@@ -7,126 +7,18 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils.html import format_html_join
-from django.utils.text import slugify
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from taggit.models import Tag
+from django.utils.translation import ngettext
 
-from . import permissions, preview, publishing
-from .importing import Importer
-from .importing.frontmatter import ImportProblem
-from .importing.uploads import unpack_upload
-from .models import Category, Post, validate_tags
-from .rendering import LIMIT_WARNING_PREFIX
-
-admin.site.site_header = _("Blog authoring")
-admin.site.site_title = _("Blog authoring")
-
-
-class LabelAdmin(admin.ModelAdmin):
-    """What the category and tag admins share: their number of posts, and every save and
-    delete through the write path (`save_through`, `delete_through` name its functions)."""
-
-    list_display = ("name", "slug", "post_count")
-    search_fields = ("name",)
-    prepopulated_fields = {"slug": ("name",)}
-    posts_relation = ""
-    save_through = delete_through = None
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(number_of_posts=Count(self.posts_relation))
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        # A name without a letter or digit (🔥, !!!) fills no slug as it is typed: left
-        # empty, the write path makes one from the name, or from the id (models.fallback_slug).
-        slug = form.base_fields.get("slug")
-        if slug is None:  # read-only, for a user who may only view
-            return form
-        slug.required = False
-        slug.help_text = _(
-            "The address. Left empty, it is made from the name, or from the number of the "
-            "entry when the name has no letter or digit."
-        )
-        return form
-
-    @admin.display(description=_("posts"), ordering="number_of_posts")
-    def post_count(self, label):
-        return label.number_of_posts
-
-    def save_model(self, request, obj, form, change):
-        self.save_through(obj)
-
-    def delete_model(self, request, obj):
-        self.delete_through(self.model.objects.filter(pk=obj.pk))
-
-    def delete_queryset(self, request, queryset):
-        self.delete_through(queryset)
-
-
-@admin.register(Category)
-class CategoryAdmin(LabelAdmin):
-    posts_relation = "posts"
-    save_through = staticmethod(publishing.save_category)
-    delete_through = staticmethod(publishing.delete_categories)
-
-
-# taggit's own admin writes taggings directly (its inline, its "merge" action); ours goes
-# through the write path, so a renamed, merged or deleted tag reaches feeds and search.
-if admin.site.is_registered(Tag):
-    admin.site.unregister(Tag)
-
-
-class MergeTagsForm(forms.Form):
-    into = forms.CharField(
-        label=_("Merge into"),
-        max_length=100,
-        help_text=_("The name the posts will carry: one of the selected tags, or a new one."),
-    )
-
-    def clean_into(self):
-        name = self.cleaned_data["into"].strip()
-        if not slugify(name, allow_unicode=True):
-            # Its address would be /tag//: every page that links to it would fail.
-            raise forms.ValidationError(_("A tag name needs at least one letter or digit."))
-        return name
-
-
-@admin.register(Tag)
-class TagAdmin(LabelAdmin):
-    ordering = ("name",)
-    actions = ("merge",)
-    posts_relation = "taggit_taggeditem_items"
-    save_through = staticmethod(publishing.save_tag)
-    delete_through = staticmethod(publishing.delete_tags)
-
-    @admin.action(description=_("Merge selected tags"), permissions=["change"])
-    def merge(self, request, queryset):
-        form = MergeTagsForm(request.POST if "into" in request.POST else None)
-        if form.is_valid():
-            into = form.cleaned_data["into"]
-            count = queryset.exclude(name__iexact=into).count()
-            target = publishing.merge_tags(queryset, into)
-            self.message_user(
-                request,
-                _("Merged %(count)d tag(s) into %(name)s.") % {"count": count, "name": target.name},
-                messages.SUCCESS,
-            )
-            return None
-        if not form.is_bound:
-            form = MergeTagsForm(initial={"into": queryset.order_by("name").first().name})
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("Merge tags"),
-            "form": form,
-            "tags": queryset.order_by("name"),
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/taggit/tag/merge.html", context)
+from .. import checks, permissions, preview, publishing
+from ..importing import Importer
+from ..importing.frontmatter import ImportProblem
+from ..importing.uploads import unpack_upload
+from ..models import Post, validate_tags
+from ..rendering import LIMIT_WARNING_PREFIX
 
 
 class MarkdownUploadForm(forms.Form):
@@ -158,28 +50,86 @@ class PostChangeList(ChangeList):
             raise IncorrectLookupParameters(error) from error
 
 
+class HasProblemsFilter(admin.SimpleListFilter):
+    title = _("checks")
+    parameter_name = "problems"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Has problems")), ("no", _("No problems")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(problem_count__gt=0)
+        if self.value() == "no":
+            return queryset.filter(problem_count=0)
+        return queryset
+
+
 class PostForm(forms.ModelForm):
+    publish_anyway = forms.BooleanField(
+        required=False,
+        label=_("Publish even with formulas that could not be converted"),
+        help_text=_(
+            "Readers see such a formula as its TeX source. Asked once, when the post is published."
+        ),
+    )
+
     def clean_tags(self):
         names = self.cleaned_data.get("tags") or []
         validate_tags(names)
         return names
+
+    def clean(self):
+        cleaned = super().clean()
+        body = cleaned.get("body")
+        if body is None or self._already_published() or self.has_error("body"):
+            return cleaned
+        if cleaned.get("status") != Post.Status.PUBLISHED or cleaned.get("publish_anyway"):
+            return cleaned
+        # Rendered once here; saving uses this rendering (Post.render) instead of a second.
+        post = self.instance
+        post.body, post.summary = body, cleaned.get("summary", post.summary)
+        post.render()
+        failed = [p for p in post.problems if p[0] == "formula"]
+        if failed:
+            self.add_error(
+                "publish_anyway",
+                ngettext(
+                    "%(count)d formula could not be converted (see the checks beside the "
+                    "preview). Tick this box and save again to publish anyway.",
+                    "%(count)d formulas could not be converted (see the checks beside the "
+                    "preview). Tick this box and save again to publish anyway.",
+                    len(failed),
+                )
+                % {"count": len(failed)},
+            )
+        return cleaned
+
+    def _already_published(self):
+        if not self.instance.pk:
+            return False
+        stored = Post.objects.filter(pk=self.instance.pk).values_list("status", flat=True).first()
+        return stored == Post.Status.PUBLISHED
 
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
     form = PostForm
     change_list_template = "admin/blog/post/change_list.html"
-    list_display = ("title", "category", "state", "published_at", "tag_list")
-    list_filter = ("status", "category", "tags")
+    list_display = ("title", "category", "state", "published_at", "tag_list", "check_count")
+    list_filter = ("status", HasProblemsFilter, "category", "tags")
     list_select_related = ("category",)
     search_fields = ("title",)
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("updated_at", "reading_minutes", "formula_problems")
+    readonly_fields = ("updated_at", "reading_minutes", "stored_problems")
     actions = ("publish", "unpublish")
     fieldsets = (
-        (None, {"fields": ("title", "slug", "category", "tags", "body", "formula_problems")}),
-        (_("Publication"), {"fields": ("status", "published_at", "author", "summary")}),
+        (None, {"fields": ("title", "slug", "category", "tags", "body", "stored_problems")}),
+        (
+            _("Publication"),
+            {"fields": ("status", "published_at", "publish_anyway", "author", "summary")},
+        ),
         (_("Stored"), {"fields": ("reading_minutes", "updated_at"), "classes": ("collapse",)}),
     )
 
@@ -306,12 +256,22 @@ class PostAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         publishing.delete_posts(queryset)
 
-    @admin.display(description=_("formula problems"))
-    def formula_problems(self, post):
-        if not post.render_warnings:
+    @admin.display(description=_("checks when last saved"))
+    def stored_problems(self, post):
+        if not post.problems:
             return _("None")
         return format_html_join(
-            "\n", '<p class="errornote">{}</p>', ((w,) for w in post.render_warnings)
+            "\n", '<p class="writing-check">{}</p>', ((m,) for m in checks.messages(post.problems))
+        )
+
+    @admin.display(description=_("checks"), ordering="problem_count")
+    def check_count(self, post):
+        if not post.problem_count:
+            return "—"
+        return format_html(
+            '<span class="writing-check-count" title="{}">⚠ {}</span>',
+            _("Problems found by the pre-publish checks when the post was last saved"),
+            post.problem_count,
         )
 
     @admin.display(description=_("state"), ordering="status")
