@@ -18,6 +18,10 @@ from ..rendering.sanitize import MATHML_TAGS
 # every "<" that begins a name begins a real tag, and only tags have attributes to rewrite.
 START_TAG_RE = re.compile(r"<[a-zA-Z][^<>]*>")
 URL_ATTRIBUTE_RE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+SRCSET_RE = re.compile(r'(\ssrcset=")([^"]*)(")')
+# A kept image's <picture> and its WebP/AVIF <source>s (blog.rendering.pictures): feed
+# readers and the feed validator know <img> with srcset, not these.
+PICTURE_RE = re.compile(r"</?picture>|<source\b[^<>]*>")
 FORMULA_RE = re.compile(
     r'<(?P<tag>span|div) class="math (?P<kind>math-inline|math-display)">'
     r"<math\b.*?<annotation encoding=\"application/x-tex\">(?P<tex>.*?)</annotation>"
@@ -38,13 +42,24 @@ FEED_MATHML_ATTRIBUTES = {
 
 
 def absolutize(html, page_url):
-    """Relative links and image sources made absolute: a feed reader has no base URL."""
+    """Relative links and image sources (srcset too) made absolute: a feed reader has no
+    base URL."""
 
     def fix(match):
         return f"{match.group(1)}{urljoin(page_url, match.group(2))}{match.group(3)}"
 
+    def fix_set(match):
+        candidates = []
+        for candidate in match.group(2).split(", "):
+            url, _, width = candidate.partition(" ")
+            candidates.append(f"{urljoin(page_url, url)} {width}".rstrip())
+        return f"{match.group(1)}{', '.join(candidates)}{match.group(3)}"
+
+    def tag(match):
+        return SRCSET_RE.sub(fix_set, URL_ATTRIBUTE_RE.sub(fix, match.group()))
+
     # Within tags only: an article that writes src="../x" in its text means the text.
-    return START_TAG_RE.sub(lambda tag: URL_ATTRIBUTE_RE.sub(fix, tag.group()), html)
+    return START_TAG_RE.sub(tag, PICTURE_RE.sub("", html))
 
 
 def formulas_as_tex(html):

@@ -227,6 +227,25 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if env.str("BLOG_S3_BUCKET", default=""):
+    # Uploaded and imported images in an S3-compatible bucket (django-storages, the `s3`
+    # extra). Credentials come the way boto3 finds them (AWS_ACCESS_KEY_ID and
+    # AWS_SECRET_ACCESS_KEY, or the machine's role). Addresses are plain, not signed: the
+    # bucket (or the CDN in front, BLOG_S3_CUSTOM_DOMAIN) serves them to readers, and a name
+    # never gets other bytes (it carries their digest), so they may be kept for a year.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("BLOG_S3_BUCKET"),
+            "endpoint_url": env.str("BLOG_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("BLOG_S3_REGION", default="") or None,
+            "custom_domain": env.str("BLOG_S3_CUSTOM_DOMAIN", default="") or None,
+            "location": env.str("BLOG_S3_PREFIX", default=""),
+            "querystring_auth": False,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
 
 # Chinese tag names keep their characters in the slug (see the README on slugs), and
 # "PyTorch" and "pytorch" are one tag.
