@@ -103,14 +103,23 @@ def _shorten(text, limit=100):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# The renderer's most common reasons (blog.rendering.tex, .math), as the author reads them;
+# the converter's own messages stay as it words them.
+REASONS = {
+    "the formula is empty": gettext_lazy("the formula is empty"),
+    "an opening brace { is never closed": gettext_lazy("an opening brace { is never closed"),
+    "a closing brace } has no opening brace": gettext_lazy(
+        "a closing brace } has no opening brace"
+    ),
+}
+
+
 def _reason(reason):
     if match := UNKNOWN_RE.fullmatch(reason):
         if match.group(1) == "command":
             return _("the command %(name)s is not supported") % {"name": match.group(2)}
         return _("the environment %(name)s is not supported") % {"name": match.group(2)}
-    if reason == "the formula is empty":
-        return _("the formula is empty")
-    return reason
+    return str(REASONS.get(reason, reason))
 
 
 def messages(stored):

@@ -152,39 +152,6 @@ def test_author_writes_and_previews_a_draft_in_the_admin(open_page, category, dj
     assert page.problems == []
 
 
-def test_the_writing_room_previews_while_typing_and_warns_of_a_broken_formula(
-    open_page, category, django_user_model
-):
-    page = signed_in(open_page, django_user_model, "writer")
-    page.goto(page.url.split("/admin/")[0] + "/admin/blog/post/add/")
-    editor = page.locator("#id_body")
-    assert "monospace" in editor.evaluate("e => getComputedStyle(e).fontFamily")
-    editor.fill("## 能量\n\n质能关系 $E=mc^2$ 成立。\n\n```python\nx = 1\n```\n")
-    # The preview pierces into its shadow root: the article as readers get it.
-    page.locator(".writing-preview-article .post-body math").wait_for()
-    assert "质能关系" in page.locator(".writing-preview-article .post-body").inner_text()
-    assert page.locator(".writing-preview-article .post-body .highlight").count() == 1
-    assert page.locator(".writing-preview-warnings li").count() == 0
-    editor.fill("质能关系 $\\frac{1}{$ 成立。")
-    page.locator(".writing-preview-warnings li").first.wait_for()
-    editor.fill("质能关系 $\\frac{1}{2}$ 成立。")
-    expect(page.locator(".writing-preview-warnings li")).to_have_count(0)
-    expect(page.locator(".writing-preview-state")).to_contain_text("not saved")
-    # Tab inside a code block indents; nothing was saved.
-    editor.fill("```\nx")
-    editor.press("End")
-    editor.press("Tab")
-    assert editor.input_value().endswith("x    ")
-    # A closed fence, or one of another kind inside it, leaves Tab to the keyboard.
-    editor.fill("````\n```\n````\n正文")
-    editor.press("End")
-    editor.press("Tab")
-    assert editor.input_value() == "````\n```\n````\n正文"
-    assert not editor.evaluate("e => e === document.activeElement")
-    assert Post.objects.count() == 0
-    assert page.problems == []
-
-
 def test_search_box_works_without_javascript(browser, live_server, make_post):
     make_post(title="感受野的计算", slug="rf", body="卷积层叠加时感受野变大。")
     context = browser.new_context(java_script_enabled=False, viewport=PHONE)

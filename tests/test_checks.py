@@ -1,0 +1,180 @@
+"""Pre-publish checks: each warning from a minimal post, none from a clean one, with its line
+and in the site's language; the count and the "has problems" filter in the post list; the
+one question asked before a post with broken formulas goes live."""
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from blog import checks
+from blog.images.storing import store
+from blog.models import Post
+from tests.forms import post_form
+from tests.pictures import png
+
+CLEAN = """## 引言
+
+卷积把输入 $x$ 与核 $k$ 相乘再求和：
+
+$$y_i = \\sum_j k_j x_{i+j}$$
+
+```python
+def conv(x, k):
+    return sum(a * b for a, b in zip(x, k))
+```
+
+### 细节
+
+见[上一篇](/posts/earlier/)，图片如下：
+
+![卷积示意图](https://example.com/conv.png)
+"""
+
+
+def codes(post):
+    return [(row[0], row[1]) for row in post.problems]
+
+
+@pytest.fixture
+def earlier(make_post):
+    return make_post(slug="earlier", title="上一篇")
+
+
+def test_a_clean_post_has_no_problems(make_post, earlier):
+    post = make_post(body=CLEAN)
+    assert post.problems == [] and post.problem_count == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("第一行。\n\n公式 $\\frac{a$ 坏了。", [("formula", 3)]),
+        ("第一行。\n\n$$\n\\begin{foo} x \\end{foo}\n$$", [("formula", 3)]),
+        ("文字。\n\n放大 $\\large x$ 的公式。", [("tex_dropped", 3)]),
+        ("文字。\n\n换行 $a \\\\ b$ 无效。", [("tex_dropped", 3)]),
+        ("代码：\n\n```\nprint(1)\n```\n", [("code_language", 3)]),
+        ("图：\n\n![](https://example.com/a.png)", [("image_alt", 3)]),
+        ('图：<img src="https://example.com/a.png">', [("image_alt", 1)]),
+        ("图：\n\n![没有的图](/media/images/nowhere.png)", [("image_missing", 3)]),
+        ("图：\n\n![相对路径](figure.png)", [("image_missing", 3)]),
+        ("见[这篇](/posts/no-such-post/)。", [("link_missing", 1)]),
+        ("见[那篇][ref]。\n\n[ref]: /posts/gone/", [("link_missing", 3)]),
+        ('见<a href="/posts/gone/">那篇</a>。', [("link_missing", 1)]),
+        ("## 二级\n\n正文。\n\n#### 四级\n\n正文。", [("heading_skip", 5)]),
+        ("### 一开始就是三级\n\n正文。", [("heading_skip", 1)]),
+        ("$$E = mc^2$$\n\n$$F = ma$$", [("summary", None)]),
+    ],
+)
+def test_each_problem_is_found_with_its_line(make_post, body, expected):
+    # A summary of its own, so that only the placeholder case is about the excerpt.
+    summary = "" if expected == [("summary", None)] else "摘要。"
+    post = make_post(body=body, summary=summary)
+    assert codes(post) == expected
+    assert post.problem_count == len(expected)
+
+
+def test_what_looks_like_a_problem_inside_code_is_not_one(make_post):
+    body = "正文。\n\n```markdown\n#### 不是标题\n![](nothing.png)\n[x](/posts/none/)\n```"
+    assert make_post(body=body, summary="摘要。").problems == []
+
+
+def test_a_summary_answers_the_placeholder_excerpt(make_post):
+    assert make_post(body="$$E = mc^2$$", summary="质能方程。").problems == []
+
+
+def test_an_uploaded_image_exists_and_lends_its_alt_text(make_post, admin_user):
+    image, _new = store(png((20, 20)), "a.png", alt="一张图", user=admin_user)
+    assert make_post(body=f"![]({image.url})", summary="摘要。").problems == []
+    bare, _new = store(png((21, 20)), "b.png", user=admin_user)
+    assert codes(make_post(body=f"![]({bare.url})", summary="摘要。")) == [("image_alt", 1)]
+
+
+def test_a_link_to_an_existing_article_is_fine_whatever_its_spelling(make_post):
+    make_post(slug="卷积", title="卷积")
+    body = "见[卷积](/posts/%E5%8D%B7%E7%A7%AF/)与[同一篇](/posts/卷积/#intro)。"
+    assert make_post(body=body).problems == []
+
+
+def test_problems_are_said_in_the_sites_language_with_the_line(make_post):
+    post = make_post(body="第一行。\n\n公式 $\\frac{a$ 坏了，还有 $\\foo$。")
+    with translation.override("zh-hans"):
+        messages = checks.messages(post.problems)
+    assert messages[0].startswith("第 3 行：") and "\\frac{a" in messages[0]
+    assert "\\foo" in messages[1] and "不支持" in messages[1]
+    with translation.override("en"):
+        assert checks.messages(post.problems)[0].startswith("Line 3: ")
+
+
+def test_the_preview_shows_the_checks_with_a_missing_category(admin_client):
+    answer = admin_client.post(
+        reverse("admin:blog_post_preview"), {"body": "## 标题\n\n#### 跳级", "category": ""}
+    ).json()
+    lines = [(p["line"], p["message"]) for p in answer["problems"]]
+    assert lines[0][0] == 3 and "h4" in lines[0][1]
+    assert lines[-1][0] is None and "分类" in lines[-1][1]
+
+
+def test_the_preview_checks_are_the_saved_ones(admin_client, make_post, category):
+    body = "正文。\n\n```\ncode\n```\n\n![](x.png)"
+    answer = admin_client.post(
+        reverse("admin:blog_post_preview"), {"body": body, "category": str(category.pk)}
+    ).json()
+    post = make_post(body=body)
+    assert [p["message"] for p in answer["problems"]] == checks.messages(post.problems)
+
+
+# --- The post list --------------------------------------------------------------------------
+
+
+def test_the_post_list_counts_problems_and_filters_posts_that_have_some(admin_client, make_post):
+    make_post(title="有问题的文章", body="```\nx\n```\n\n![](y.png)", summary="摘要。")
+    make_post(title="干净的文章", body="正文。")
+    changelist = reverse("admin:blog_post_changelist")
+    page = admin_client.get(changelist).content.decode()
+    assert "⚠ 2" in page
+    with_problems = admin_client.get(changelist, {"problems": "yes"}).content.decode()
+    assert "有问题的文章" in with_problems and "干净的文章" not in with_problems
+    without = admin_client.get(changelist, {"problems": "no"}).content.decode()
+    assert "干净的文章" in without and "有问题的文章" not in without
+
+
+def test_the_change_form_lists_the_checks_of_the_last_save(admin_client, make_post):
+    post = make_post(body="正文。\n\n```\nx\n```")
+    page = admin_client.get(reverse("admin:blog_post_change", args=[post.pk])).content.decode()
+    assert "第 3 行" in page
+
+
+# --- Publishing with broken formulas --------------------------------------------------------
+
+
+def test_publishing_a_post_with_a_broken_formula_asks_once(admin_client, category):
+    add = reverse("admin:blog_post_add")
+    body = "能量 $\\frac{1}{$ 守恒。"
+    asked = admin_client.post(add, post_form(category=category, body=body))
+    assert asked.status_code == 200  # the form again, with the question
+    assert "publish_anyway" in asked.content.decode()
+    assert not Post.objects.exists()
+
+    admin_client.post(add, post_form(category=category, body=body, publish_anyway="on"))
+    post = Post.objects.get()
+    assert post.status == Post.Status.PUBLISHED
+
+    change = reverse("admin:blog_post_change", args=[post.pk])
+    again = admin_client.post(change, post_form(post, body=body + "\n\n再改一句。"))
+    assert again.status_code == 302  # published already: not asked again
+    post.refresh_from_db()
+    assert post.body.endswith("再改一句。")
+
+
+def test_a_draft_with_a_broken_formula_is_saved_without_a_question(admin_client, category):
+    add = reverse("admin:blog_post_add")
+    body = "能量 $\\frac{1}{$ 守恒。"
+    answer = admin_client.post(add, post_form(category=category, body=body, status="draft"))
+    assert answer.status_code == 302
+    assert Post.objects.get().problem_count == 1
+
+
+def test_a_clean_post_is_published_without_a_question(admin_client, category):
+    answer = admin_client.post(reverse("admin:blog_post_add"), post_form(category=category))
+    assert answer.status_code == 302
+    assert Post.objects.get().status == Post.Status.PUBLISHED
