@@ -13,6 +13,8 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 # Playwright's sync API keeps an event loop in this thread; the ORM calls made between page
 # loads are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+PHONE = {"width": 375, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="module")
@@ -25,3 +27,34 @@ def browser():
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    pages = []
+
+    def open_(path, viewport=DESKTOP, color_scheme="light"):
+        context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
+        page = context.new_page()
+        page.problems = []
+        page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+        page.on("pageerror", lambda e: page.problems.append(str(e)))
+        response = page.goto(live_server.url + path)
+        page.status = response.status
+        pages.append(context)
+        return page
+
+    yield open_
+    for context in pages:
+        context.close()
+
+
+def signed_in(open_page, django_user_model, username):
+    """A page of the admin, signed in through its login form as a new superuser."""
+    django_user_model.objects.create_superuser(username, f"{username}@example.org", "s3cret-pass-1")
+    page = open_page("/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "s3cret-pass-1")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    return page

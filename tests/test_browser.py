@@ -6,37 +6,14 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import expect
 
 from blog.models import Post
-from tests.chromium import CHROMIUM, NOT_INSTALLED
+from tests.chromium import CHROMIUM, DESKTOP, NOT_INSTALLED, PHONE, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM, reason=NOT_INSTALLED)]
 
-PHONE = {"width": 375, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
 
 LONG_CODE = "x = [" + ", ".join(str(i) for i in range(200)) + "]"
-
-
-@pytest.fixture
-def open_page(browser, live_server):
-    pages = []
-
-    def open_(path, viewport=DESKTOP, color_scheme="light"):
-        context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
-        page = context.new_page()
-        page.problems = []
-        page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-        page.on("pageerror", lambda e: page.problems.append(str(e)))
-        response = page.goto(live_server.url + path)
-        page.status = response.status
-        pages.append(context)
-        return page
-
-    yield open_
-    for context in pages:
-        context.close()
 
 
 @pytest.fixture
@@ -119,17 +96,6 @@ def test_unknown_page_is_the_sites_own_404(open_page, db):
     assert page.status == 404
     assert page.locator("h1").inner_text() == "Page not found"
     assert page.locator(".site-name a").count() == 1
-
-
-def signed_in(open_page, django_user_model, username):
-    """A page of the admin, signed in through its login form as a new superuser."""
-    django_user_model.objects.create_superuser(username, f"{username}@example.org", "s3cret-pass-1")
-    page = open_page("/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "s3cret-pass-1")
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
-    return page
 
 
 def test_author_writes_and_previews_a_draft_in_the_admin(open_page, category, django_user_model):

@@ -12,9 +12,8 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from blog.models import Image, Post
-from tests.chromium import CHROMIUM, NOT_INSTALLED
+from tests.chromium import CHROMIUM, NOT_INSTALLED, signed_in
 from tests.pictures import png
-from tests.test_browser import open_page, signed_in  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM, reason=NOT_INSTALLED)]
 
@@ -30,7 +29,8 @@ PASTE = """([data, name]) => {
   const editor = document.getElementById("id_body");
   editor.focus();
   editor.setSelectionRange(editor.value.length, editor.value.length);
-  editor.dispatchEvent(new ClipboardEvent("paste", { clipboardData: clip, bubbles: true, cancelable: true }));
+  const paste = { clipboardData: clip, bubbles: true, cancelable: true };
+  editor.dispatchEvent(new ClipboardEvent("paste", paste));
 }"""
 
 
