@@ -308,7 +308,7 @@ class Post(models.Model):
         """{src: alt} of the images among `srcs` the blog keeps or the storage holds."""
         known = {image.address: image.alt for image in self.used_images}
         storage = _media_storage()
-        base = storage.url("")
+        base = _media_base_url(storage)
         for src in srcs:
             name = storage_name(src, base)
             if src not in known and name and storage.exists(name):
@@ -336,11 +336,18 @@ def _media_storage():
     return default_storage
 
 
+def _media_base_url(storage):
+    """The address every stored name is appended to ("/media/", or the bucket's). Asked of
+    a name, not of "": S3's storage refuses an empty key."""
+    url = storage.url("_")
+    return url[:-1] if url.endswith("_") else ""
+
+
 class ImageQuerySet(models.QuerySet):
     def named_in(self, body):
         """The kept images `body` names (each with `address`, the URL as written), without a
         query when it names none under the media storage."""
-        names = storage_names(body or "", _media_storage().url(""))
+        names = storage_names(body or "", _media_base_url(_media_storage()))
         if not names:
             return []
         images = list(self.filter(file__in=names))
