@@ -5,7 +5,10 @@
 Prints one line of JSON: the addresses to load (home, page 2, a deep page, an article, a
 category, a tag, the RSS feed, a search), the queries each runs built (right after a change)
 and from the page cache, and the write path's times: saving a 30 KB article (render,
-sanitize, index; median of 5) and re-rendering every post.
+sanitize, index; median of 5) and re-rendering every post; and the writing room's, through
+the admin as an author's browser asks: the live preview of a typical article and saving a
+200 KB one from the post form, each beside the admin's own post form (its GET, which renders
+nothing) measured in the same run.
 """
 
 import json
@@ -113,11 +116,70 @@ def write_path():
     }
 
 
+def _median_ms(action, times):
+    samples = []
+    for _ in range(times):
+        began = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - began) * 1000)
+    return round(statistics.median(samples), 1)
+
+
+def writing_room():
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    author = get_user_model().objects.filter(username="bench-author").first()
+    if author is None:
+        author = get_user_model().objects.create_superuser("bench-author", "b@example.org", "x")
+    client = Client()
+    client.force_login(author)
+    category = Category.objects.order_by("pk").first()
+    add = reverse("admin:blog_post_add")
+    typical = Corpus(seed=7).article(1).body
+    big = article_of(200 * 1024)
+
+    def form():
+        assert client.get(add).status_code == 200
+
+    def preview():
+        answer = client.post(reverse("admin:blog_post_preview"), {"body": typical})
+        assert answer.status_code == 200, answer.content[:200]
+
+    saved = []
+
+    def save():
+        n = len(saved)
+        answer = client.post(add, {
+            "title": f"两百 KB 的文章 {n}", "slug": f"bench-200kb-{n}", "category": category.pk,
+            "tags": "PyTorch", "body": big, "summary": "", "status": "published",
+            "published_at_0": "2026-01-01", "published_at_1": "10:00:00",
+            "initial-published_at_0": "2026-01-01", "initial-published_at_1": "10:00:00",
+            "author": author.pk, "publish_anyway": "on",
+        })  # fmt: skip
+        assert answer.status_code == 302, answer.content[:300]
+        saved.append(f"bench-200kb-{n}")
+
+    form()  # warm: templates, the first query of each kind
+    baseline = _median_ms(form, 5)
+    preview_ms = _median_ms(preview, 10)
+    save_ms = _median_ms(save, 3)
+    publishing.delete_posts(Post.objects.filter(slug__in=saved))
+    return {
+        "admin_form_ms": baseline,
+        "preview_ms": preview_ms,
+        "preview_bytes": len(typical.encode()),
+        "save_200kb_ms": save_ms,
+        "save_200kb_bytes": len(big.encode()),
+    }
+
+
 def main():
     pages = addresses()
     result = {"pages": pages, "queries": queries(pages)}
     if "--no-writes" not in sys.argv:
         result["writes"] = write_path()
+        result["writing_room"] = writing_room()
     print(json.dumps(result, ensure_ascii=False))
 
 
