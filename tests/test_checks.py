@@ -178,3 +178,40 @@ def test_a_clean_post_is_published_without_a_question(admin_client, category):
     answer = admin_client.post(reverse("admin:blog_post_add"), post_form(category=category))
     assert answer.status_code == 302
     assert Post.objects.get().status == Post.Status.PUBLISHED
+
+
+def test_the_publish_action_asks_once_about_drafts_with_broken_formulas(admin_client, make_post):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    broken = make_post(title="公式坏了", body="能量 $\\frac{1}{$ 守恒。", status="draft")
+    clean = make_post(title="一切正常", body="正文。", status="draft")
+    changelist = reverse("admin:blog_post_changelist")
+    chosen = {"action": "publish", ACTION_CHECKBOX_NAME: [broken.pk, clean.pk]}
+    asked = admin_client.post(changelist, chosen)
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "公式坏了" in page and "一切正常" not in page
+    assert not Post.objects.filter(status="published").exists()
+    admin_client.post(changelist, {**chosen, "publish_anyway": "1"})
+    assert Post.objects.filter(status="published").count() == 2
+
+
+def test_the_publish_action_does_not_ask_about_clean_drafts(admin_client, make_post):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    draft = make_post(body="正文。", status="draft")
+    changelist = reverse("admin:blog_post_changelist")
+    admin_client.post(changelist, {"action": "publish", ACTION_CHECKBOX_NAME: [draft.pk]})
+    draft.refresh_from_db()
+    assert draft.status == "published"
+
+
+def test_saving_says_which_formula_failed_on_which_line(admin_client, category):
+    body = "第一行。\n\n能量 $\\frac{1}{$ 守恒。"
+    answer = admin_client.post(
+        reverse("admin:blog_post_add"),
+        post_form(category=category, body=body, status="draft"),
+        follow=True,
+    )
+    said = [str(m) for m in answer.context["messages"]]
+    assert any(m.startswith("第 3 行：") and "\\frac{1}{" in m for m in said)

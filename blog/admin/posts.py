@@ -240,9 +240,13 @@ class PostAdmin(admin.ModelAdmin):
             if warning.startswith(LIMIT_WARNING_PREFIX):  # a rendering limit, not a formula
                 text = _("Rendering limit: %(warning)s")
                 warning = warning.removeprefix(LIMIT_WARNING_PREFIX)
-            else:
-                text = _("Formula shown as TeX source: %(warning)s")
-            self.message_user(request, text % {"warning": warning}, messages.WARNING)
+                self.message_user(request, text % {"warning": warning}, messages.WARNING)
+        # The formulas' problems as the checks word them: with their line, in the site's
+        # language (the rest of the checks are listed under the body).
+        for row in obj.problems:
+            if row[0] in ("formula", "tex_dropped"):
+                message = checks.Problem.from_stored(row).message()
+                self.message_user(request, message, messages.WARNING)
 
     def save_related(self, request, form, formsets, change):
         # The tags were saved by save_model, through the write path; the form's own m2m
@@ -290,7 +294,25 @@ class PostAdmin(admin.ModelAdmin):
     )
     def publish(self, request, queryset):
         # The same rule as the change form: now, unless a draft is dated in the future, in
-        # which case it is scheduled for that time.
+        # which case it is scheduled for that time; and the same one question about drafts
+        # whose formulas could not all be converted.
+        broken = [
+            post
+            for post in Post.objects.filter(pk__in=queryset.values("pk"))
+            .exclude(status=Post.Status.PUBLISHED)
+            .only("pk", "title", "problems")
+            if any(row[0] == "formula" for row in post.problems)
+        ]
+        if broken and "publish_anyway" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Publish posts with formulas that could not be converted?"),
+                "broken": broken,
+                "selected": queryset.values_list("pk", flat=True),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/blog/post/publish_anyway.html", context)
         count = publishing.publish(queryset)
         self.message_user(
             request, _("Published %(count)d post(s).") % {"count": count}, messages.SUCCESS
