@@ -1,9 +1,10 @@
 import html
 import re
 import secrets
+from urllib.parse import unquote
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
@@ -305,14 +306,19 @@ class Post(models.Model):
         return set(Post.objects.filter(slug__in=slugs).values_list("slug", flat=True))
 
     def _images_named(self, srcs):
-        """{src: alt} of the images among `srcs` the blog keeps or the storage holds."""
+        """{src: alt} of the images among `srcs` the blog keeps, the storage holds, or the
+        site's static files have (the demo's diagrams)."""
         known = {image.address: image.alt for image in self.used_images}
         storage = _media_storage()
         base = _media_base_url(storage)
+        static = "/" + settings.STATIC_URL.lstrip("/")
         for src in srcs:
-            name = storage_name(src, base)
-            if src not in known and name and storage.exists(name):
+            if src in known:
+                continue
+            if (name := storage_name(src, base)) and storage.exists(name):
                 known[src] = ""  # a file stored before images had rows
+            elif src.startswith(static) and _static_file_exists(src[len(static) :]):
+                known[src] = ""
         return known
 
     @property
@@ -334,6 +340,16 @@ def _media_storage():
     from django.core.files.storage import default_storage
 
     return default_storage
+
+
+def _static_file_exists(name):
+    from django.contrib.staticfiles import finders
+
+    name = unquote(name.partition("?")[0].partition("#")[0])
+    try:
+        return bool(name) and finders.find(name) is not None
+    except SuspiciousFileOperation:  # ../ out of the static folders: no file of ours
+        return False
 
 
 def _media_base_url(storage):

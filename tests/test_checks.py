@@ -215,3 +215,10 @@ def test_saving_says_which_formula_failed_on_which_line(admin_client, category):
     )
     said = [str(m) for m in answer.context["messages"]]
     assert any(m.startswith("第 3 行：") and "\\frac{1}{" in m for m in said)
+
+
+def test_a_static_file_of_the_site_is_an_image_that_exists(make_post):
+    post = make_post(body="![环形 AllReduce](/static/demo/ring-allreduce.svg)", summary="摘要。")
+    assert post.problems == []
+    gone = make_post(body="![无](/static/demo/../../settings.py)", summary="摘要。")
+    assert codes(gone) == [("image_missing", 1)]
