@@ -56,9 +56,7 @@ class ImageAdmin(admin.ModelAdmin):
     def thumbnail(self, image):
         smallest = min(image.renditions, key=lambda r: r["width"], default=None)
         url = image.file.storage.url(smallest["name"]) if smallest else image.url
-        return format_html(
-            '<img src="{}" alt="" width="96" loading="lazy" style="height:auto">', url
-        )
+        return format_html('<img src="{}" alt="" width="96" loading="lazy">', url)
 
     @admin.display(description=gettext_lazy("size"))
     def dimensions(self, image):
