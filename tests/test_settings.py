@@ -55,6 +55,27 @@ def test_production_starts_with_its_variables():
     assert result.returncode == 0, result.stderr
 
 
+def test_production_keeps_images_in_the_bucket_it_is_given():
+    """BLOG_S3_BUCKET reaches the production settings (prod.py once replaced STORAGES whole)."""
+    show = "from django.conf import settings; print(settings.STORAGES['default']['BACKEND'])"
+    environment = production_environment(
+        DJANGO_SECRET_KEY="x" * 50,
+        DJANGO_ALLOWED_HOSTS="blog.example",
+        BLOG_S3_BUCKET="blog-images",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", show],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.stdout.strip().splitlines()[-1] == "storages.backends.s3.S3Storage", result.stderr
+    environment.pop("BLOG_S3_BUCKET")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", show],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.stdout.strip().splitlines()[-1] == "django.core.files.storage.FileSystemStorage"
+
+
 def respond(host, secure=False, enabled=True):
     factory = RequestFactory()
     extra = {"HTTP_X_FORWARDED_PROTO": "https"} if secure else {}

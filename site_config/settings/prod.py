@@ -33,10 +33,9 @@ ALLOWED_HOSTS = [
 # once per request) instead of opening a new one, which costs more than most pages' queries.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)  # noqa: F405
 
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "blog.storage.StaticStorage"},
-}
+# Only the static files change here: the media storage (a folder, or the S3 bucket of
+# BLOG_S3_BUCKET) is base.py's.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "blog.storage.StaticStorage"}}  # noqa: F405
 WHITENOISE_MAX_AGE = 3600
 # Also serve straight from the app folders if `collectstatic` has not been run yet.
 WHITENOISE_USE_FINDERS = True
