@@ -9,6 +9,7 @@ its inputs.
 """
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -16,7 +17,7 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .images.references import HTML_IMG_RE, IMAGE_RE
+from .images.references import HTML_IMG_RE, IMAGE_RE, reference_images
 from .rendering.text import placeholders
 
 FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
@@ -25,6 +26,17 @@ LINK_RE = re.compile(r"(?<!!)\[[^\]\n]{0,1000}+\]\(\s*<?([^)\s>]{1,2000}+)")
 REFERENCE_RE = re.compile(r"^ {0,3}\[[^\]\n]{1,1000}+\]:[ \t]*<?([^\s>]{1,2000}+)", re.M)
 HREF_RE = re.compile(r'<a\b[^<>]{0,2000}?\shref="([^"]{1,2000}+)"', re.IGNORECASE)
 ALT_RE = re.compile(r"\salt\s*=", re.IGNORECASE)
+NEWLINE_RE = re.compile(r"\n")
+SETEXT_RE = re.compile(r"^ {0,3}(=|-)\1*[ \t]*$")
+# A line under which "---" is a rule or a list's item, not a heading's underline.
+SETEXT_BLOCKERS_RE = re.compile(r"^ {0,3}(?:[-*+>|#]|[0-9]{1,9}[.)]\s|[-=]+\s*$)")
+CODE_SPAN_RE = re.compile(r"(`++)(?!`)[^\n]{0,10000}?(?<!`)\1(?!`)")
+COMMENT_RE = re.compile(r"<!--.{0,100000}?-->", re.DOTALL)
+# Stored with a post (and sent with each preview): a body of a thousand broken images needs
+# no more to be told so.
+MAX_PROBLEMS = 200
+DISPLAY_FORMS = (("$$", "$$"), ("\\[", "\\]"))
+INLINE_FORMS = (("$", "$"), ("\\(", "\\)"))
 UNKNOWN_RE = re.compile(r"the (command|environment) (.{1,60}) is not supported")
 # An excerpt more than this share placeholders ([公式], [代码]) says little on a list page.
 PLACEHOLDER_SHARE = 0.5
@@ -53,6 +65,12 @@ class Problem:
     def stored(self):
         return [self.code, self.line, self.detail, self.extra]
 
+    def below(self, lines):
+        """The same problem in a text with `lines` more lines above it."""
+        if not (lines and self.line):
+            return self
+        return Problem(self.code, self.line + lines, self.detail, self.extra)
+
     @classmethod
     def from_stored(cls, row):
         return cls(*row)
@@ -80,6 +98,11 @@ class Problem:
                 return _("an image without alt text: %(src)s") % {"src": shown}
             case "image_missing":
                 return _("an image that does not exist: %(src)s") % {"src": shown}
+            case "link_unpublished":
+                text = _(
+                    "a link to an article readers cannot see yet (a draft or scheduled): %(url)s"
+                )
+                return text % {"url": shown}
             case "link_missing":
                 return _("a link to an article of this blog that does not exist: %(url)s") % {
                     "url": shown
@@ -127,72 +150,95 @@ def messages(stored):
     return [Problem.from_stored(row).message() for row in stored]
 
 
-def _line(text, index):
-    return text.count("\n", 0, index) + 1
-
-
 class _Source:
-    """The Markdown with its fenced code marked, so that what looks like a heading or a link
-    inside code is not taken for one."""
+    """The Markdown with what is not prose masked (fenced code, inline code, HTML comments:
+    the same length, newlines kept), so that what looks like a heading, an image or a link
+    inside code is not taken for one; and line numbers found by bisection, not by counting."""
 
     def __init__(self, body):
         self.body = body
+        self.starts = [0, *(m.end() for m in NEWLINE_RE.finditer(body))]
         self.fences = []  # (line number of the opening fence, its info string)
-        self.in_code = set()  # line numbers inside fenced code, fences included
         self.headings = []  # (line number, level)
+        masked = []
+        lines = body.split("\n")
         open_fence = None
-        for number, line in enumerate(body.split("\n"), 1):
+        previous = ""  # the last line of prose, for setext headings
+        for number, line in enumerate(lines, 1):
             match = FENCE_RE.match(line)
-            if open_fence is None:
-                if match and not (match.group(1)[0] == "`" and "`" in match.group(2)):
-                    open_fence = match.group(1)
-                    self.fences.append((number, match.group(2).strip()))
-                    self.in_code.add(number)
-                elif heading := HEADING_RE.match(line):
-                    self.headings.append((number, len(heading.group(1))))
+            if open_fence is not None:
+                masked.append(" " * len(line))
+                if (
+                    match
+                    and match.group(1)[0] == open_fence[0]
+                    and len(match.group(1)) >= len(open_fence)
+                    and not match.group(2).strip()
+                ):
+                    open_fence = None
                 continue
-            self.in_code.add(number)
-            if (
-                match
-                and match.group(1)[0] == open_fence[0]
-                and len(match.group(1)) >= len(open_fence)
-                and not match.group(2).strip()
-            ):
-                open_fence = None
+            if match and not (match.group(1)[0] == "`" and "`" in match.group(2)):
+                open_fence = match.group(1)
+                self.fences.append((number, match.group(2).strip()))
+                masked.append(" " * len(line))
+                previous = ""
+                continue
+            if heading := HEADING_RE.match(line):
+                self.headings.append((number, len(heading.group(1))))
+            elif (underline := SETEXT_RE.match(line)) and _may_be_setext(previous):
+                self.headings.append((number - 1, 1 if underline.group(1) == "=" else 2))
+            previous = line
+            masked.append(line)
+        text = "\n".join(masked)
+        text = CODE_SPAN_RE.sub(lambda m: _blank(m.group()), text)
+        self.masked = COMMENT_RE.sub(lambda m: _blank(m.group()), text)
 
-    def outside_code(self, pattern):
-        for match in pattern.finditer(self.body):
-            line = _line(self.body, match.start())
-            if line not in self.in_code:
-                yield line, match
+    def line(self, index):
+        return bisect_right(self.starts, index)
 
-    def line_of(self, needle, after):
-        """The line where `needle` first appears at or after index `after`, and the index."""
-        index = self.body.find(needle, after)
-        if index < 0:
-            first = needle.strip().split("\n", 1)[0].strip()
-            index = self.body.find(first, after) if first else -1
-        if index < 0:
-            return None, after
-        return _line(self.body, index), index + 1
+    def prose(self, pattern):
+        """(line, match) of each match of `pattern` outside code and comments."""
+        for match in pattern.finditer(self.masked):
+            yield self.line(match.start()), match
+
+    def line_of(self, tex, display, after):
+        """The line where the formula `tex` is written, at or after index `after` (the same
+        formula twice is two lines), and the index to search the next one from."""
+        forms = DISPLAY_FORMS if display else INLINE_FORMS
+        needles = [f"{opening}{tex}{closing}" for opening, closing in forms]
+        needles += [tex, tex.strip().split("\n", 1)[0].strip()]
+        for needle in needles:
+            index = self.body.find(needle, after) if needle else -1
+            if index >= 0:
+                return self.line(index), index + 1
+        return None, after
+
+
+def _blank(text):
+    return "".join(c if c == "\n" else " " for c in text)
+
+
+def _may_be_setext(previous):
+    return bool(previous.strip()) and not SETEXT_BLOCKERS_RE.match(previous)
 
 
 def find(body, rendered, *, summary="", category_chosen=True, posts_named=None, images_named=None):
     """The problems of an article: `rendered` is blog.rendering.render_markdown's result for
-    `body`; `posts_named(slugs)` gives the slugs of those posts that exist, `images_named(srcs)`
-    {src: alt text} of those images that exist (both may be None: nothing is looked up)."""
+    `body`; `posts_named(slugs)` gives {slug: whether readers can see it} of those posts
+    that exist, `images_named(srcs)` {src: alt text, or None for an image of this site that
+    does not exist} of the addresses it can judge (both may be None: nothing is looked up).
+    At most MAX_PROBLEMS are returned, and how many there were."""
     source = _Source(body)
     problems = []
     cursor = {}
-    for tex, kind, why in rendered.formula_problems:
-        line, cursor[tex] = source.line_of(tex, cursor.get(tex, 0))
+    for tex, display, kind, why in rendered.formula_problems:
+        line, cursor[tex] = source.line_of(tex, display, cursor.get(tex, 0))
         code = "formula" if kind == "failed" else "tex_dropped"
         problems.append(Problem(code, line, tex.strip(), why))
     problems += [Problem("code_language", line) for line, info in source.fences if not info]
     problems += _images(source, images_named)
     problems += _links(source, posts_named)
     level = 1  # the title is the page's h1
-    for line, depth in source.headings:
+    for line, depth in sorted(source.headings):
         if depth > level + 1:
             problems.append(Problem("heading_skip", line, str(depth), str(level)))
         level = depth
@@ -201,34 +247,30 @@ def find(body, rendered, *, summary="", category_chosen=True, posts_named=None, 
     if not summary.strip() and _mostly_placeholders(rendered.excerpt):
         problems.append(Problem("summary", None, rendered.excerpt))
     problems.sort(key=lambda p: (p.line is None, p.line or 0))
-    return problems
+    return problems[:MAX_PROBLEMS], len(problems)
 
 
 def _images(source, images_named):
-    found = []  # (line, src, alt or None when the tag has no alt at all)
-    for line, match in source.outside_code(IMAGE_RE):
+    found = []  # (line, src, alt: "" when none is written)
+    for line, match in source.prose(IMAGE_RE):
         src = match.group(2)
         found.append((line, src[1:-1] if src.startswith("<") else src, match.group(1)[2:-2]))
-    for line, match in source.outside_code(HTML_IMG_RE):
-        tag_end = source.body.find(">", match.end())
-        tag = source.body[match.start() : tag_end if tag_end > 0 else match.end()]
+    for index, alt, src in reference_images(source.masked):
+        found.append((source.line(index), src, alt))
+    for line, match in source.prose(HTML_IMG_RE):
+        tag_end = source.masked.find(">", match.end())
+        tag = source.masked[match.start() : tag_end if tag_end > 0 else match.end()]
         found.append((line, match.group(2), "x" if ALT_RE.search(tag) else ""))
     if not found:
         return []
-    local = [src for _line, src, _alt in found if _is_local(src)]
-    known = images_named(local) if images_named and local else {}
+    known = images_named(list(dict.fromkeys(src for _line, src, _alt in found)))
     problems = []
     for line, src, alt in found:
-        if _is_local(src) and images_named is not None and src not in known:
+        if src in known and known[src] is None:
             problems.append(Problem("image_missing", line, src))
         elif not alt.strip() and not known.get(src):
             problems.append(Problem("image_alt", line, src))
     return problems
-
-
-def _is_local(src):
-    parts = urlsplit(src)
-    return not (parts.scheme or parts.netloc or src.startswith(("#", "data:")))
 
 
 def _links(source, posts_named):
@@ -236,14 +278,20 @@ def _links(source, posts_named):
         return []
     wanted = []  # (line, url, slug)
     for pattern in (LINK_RE, REFERENCE_RE, HREF_RE):
-        for line, match in source.outside_code(pattern):
+        for line, match in source.prose(pattern):
             url = match.group(1)
             if (slug := _article_slug(url)) is not None:
                 wanted.append((line, url, slug))
     if not wanted:
         return []
     existing = posts_named({slug for _line, _url, slug in wanted})
-    return [Problem("link_missing", line, url) for line, url, s in wanted if s not in existing]
+    problems = []
+    for line, url, slug in wanted:
+        if slug not in existing:
+            problems.append(Problem("link_missing", line, url))
+        elif not existing[slug]:
+            problems.append(Problem("link_unpublished", line, url))
+    return problems
 
 
 def _article_slug(url):

@@ -1,7 +1,7 @@
 import html
 import re
 import secrets
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
@@ -290,7 +290,7 @@ class Post(models.Model):
             self.excerpt_html = html.escape(self.excerpt, quote=False)
         else:
             self.excerpt, self.excerpt_html = result.excerpt, result.excerpt_html
-        found = checks.find(
+        found, count = checks.find(
             self.body,
             result,
             summary=self.summary,
@@ -299,15 +299,23 @@ class Post(models.Model):
             images_named=self._images_named,
         )
         self.problems = [problem.stored() for problem in found]
-        self.problem_count = min(len(found), 32767)
+        self.problem_count = min(count, 32767)
         self._rendered_from = source
 
     def _posts_named(self, slugs):
-        return set(Post.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        """{slug: whether readers can see it} of the posts among `slugs`."""
+        now = timezone.now()
+        found = Post.objects.filter(slug__in=slugs).values_list("slug", "status", "published_at")
+        return {
+            slug: status == Post.Status.PUBLISHED and published_at <= now
+            for slug, status, published_at in found
+        }
 
     def _images_named(self, srcs):
-        """{src: alt} of the images among `srcs` the blog keeps, the storage holds, or the
-        site's static files have (the demo's diagrams)."""
+        """{src: alt text, or None when it does not exist} of the addresses among `srcs` this
+        site would serve: kept images, other files of the media storage, the site's static
+        files (the demo's diagrams), and paths of its own that lead nowhere. Addresses of
+        other sites are left out: nothing is fetched to check them."""
         known = {image.address: image.alt for image in self.used_images}
         storage = _media_storage()
         base = _media_base_url(storage)
@@ -315,10 +323,12 @@ class Post(models.Model):
         for src in srcs:
             if src in known:
                 continue
-            if (name := storage_name(src, base)) and storage.exists(name):
-                known[src] = ""  # a file stored before images had rows
-            elif src.startswith(static) and _static_file_exists(src[len(static) :]):
-                known[src] = ""
+            if name := storage_name(src, base):
+                known[src] = "" if _stored(storage, name) else None  # stored before rows
+            elif src.startswith(static):
+                known[src] = "" if _static_file_exists(src[len(static) :]) else None
+            elif _of_this_site(src):
+                known[src] = None
         return known
 
     @property
@@ -340,6 +350,18 @@ def _media_storage():
     from django.core.files.storage import default_storage
 
     return default_storage
+
+
+def _stored(storage, name):
+    try:
+        return storage.exists(name)
+    except (SuspiciousFileOperation, ValueError, OSError):  # ../ out of the folder, a NUL
+        return False
+
+
+def _of_this_site(src):
+    parts = urlsplit(src)
+    return not (parts.scheme or parts.netloc or src.startswith(("#", "data:")))
 
 
 def _static_file_exists(name):
@@ -377,7 +399,8 @@ class Image(models.Model):
     the file as kept (orientation applied, metadata such as GPS position taken out), its
     renditions (smaller widths, WebP and AVIF), and which posts use it."""
 
-    file = models.FileField(_("file"), max_length=300, unique=True)
+    # A post's slug (200) and a file's name (255) in an import's posts/<slug>/<name>.
+    file = models.FileField(_("file"), max_length=500, unique=True)
     original_name = models.CharField(_("original name"), max_length=255, blank=True)
     kind = models.CharField(_("type"), max_length=8)  # png, jpg, webp, gif, svg
     width = models.PositiveIntegerField(_("width"), default=0)

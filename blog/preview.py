@@ -10,6 +10,8 @@ and limited to PREVIEWS_PER_MINUTE a minute per author, so a script in a stolen 
 cannot turn it into a rendering farm.
 """
 
+import re
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +27,7 @@ from .rendering.limits import validate_article_size
 # An editor asks after each pause in typing (blog's admin script waits 600 ms): a fast typist
 # makes about one a second at the most.
 PREVIEWS_PER_MINUTE = 90
+NUMBER_RE = re.compile(r"[0-9]{1,18}")  # not str.isdigit: it takes "²", which int() refuses
 
 
 def preview(request, may_preview):
@@ -38,7 +41,8 @@ def preview(request, may_preview):
         return _answer({"error": _("Nothing to preview: the form sent no body.")}, status=400)
     # As the post form cleans it before saving (CharField strips), so that what is previewed
     # is what saving would render.
-    body = request.POST["body"].strip()
+    raw = request.POST["body"]
+    body = raw.strip()
     wait = ratelimit.wait(request.user, "preview", PREVIEWS_PER_MINUTE)
     if wait:
         return _too_many(wait)
@@ -53,17 +57,18 @@ def preview(request, may_preview):
     # worker die holding it.
     if not cache.add(busy, 1, 2 * settings.BLOG["RENDER_SECONDS"] + 2):
         return _too_many(1)
-    category = request.POST.get("category", "")
-    # An unsaved post, rendered as saving renders it: the same HTML, the same checks.
-    post = Post(
-        body=body,
-        summary=request.POST.get("summary", "").strip(),
-        category_id=int(category) if category.isdigit() else None,
-    )
     try:
+        # An unsaved post, rendered as saving renders it: the same HTML, the same checks.
+        post = Post(
+            body=body,
+            summary=request.POST.get("summary", "").strip(),
+            category_id=_number(request.POST.get("category", "")),
+        )
         post.render()
     finally:
         cache.delete(busy)
+    # Lines as the editor counts them: the blank lines the form strips from the top count.
+    above = raw[: len(raw) - len(raw.lstrip())].count("\n")
     return _answer(
         {
             "html": post.body_html,
@@ -72,10 +77,14 @@ def preview(request, may_preview):
             "warnings": list(post.render_warnings),
             "problems": [
                 {"line": problem.line, "message": problem.message()}
-                for problem in map(Problem.from_stored, post.problems)
+                for problem in (Problem.from_stored(row).below(above) for row in post.problems)
             ],
         }
     )
+
+
+def _number(text):
+    return int(text) if NUMBER_RE.fullmatch(text) else None
 
 
 def _too_many(wait):

@@ -5,8 +5,9 @@ import io
 from PIL import Image
 
 
-def image_bytes(kind="PNG", size=(4, 4), colour=(200, 30, 30), **options):
-    mode = "RGBA" if kind == "PNG" and len(colour) == 4 else "RGB"
+def image_bytes(kind="PNG", size=(4, 4), colour=(200, 30, 30), mode=None, **options):
+    if mode is None:
+        mode = "RGBA" if kind == "PNG" and len(colour) == 4 else "RGB"
     out = io.BytesIO()
     Image.new(mode, size, colour).save(out, format=kind, **options)
     return out.getvalue()

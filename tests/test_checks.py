@@ -222,3 +222,106 @@ def test_a_static_file_of_the_site_is_an_image_that_exists(make_post):
     assert post.problems == []
     gone = make_post(body="![无](/static/demo/../../settings.py)", summary="摘要。")
     assert codes(gone) == [("image_missing", 1)]
+
+
+# --- What a review of the checks found --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "行内代码 `![](/media/nowhere.png)` 与 `[x](/posts/none/)` 不算。",
+        "注释不算：<!-- ![](/media/nowhere.png) [x](/posts/none/) -->",
+        "双反引号 ``代码里有 ` 与 ![](gone.png)`` 也不算。",
+    ],
+)
+def test_inline_code_and_comments_are_not_prose(make_post, body):
+    assert make_post(body=body, summary="摘要。").problems == []
+
+
+def test_a_setext_heading_is_a_heading(make_post):
+    post = make_post(body="标题\n---\n\n正文。\n\n### 小节\n\n正文。", summary="摘要。")
+    assert post.problems == []  # h2 (underlined), then h3: no level skipped
+    skipped = make_post(body="标题\n===\n\n#### 小节", summary="摘要。")
+    assert codes(skipped) == [("heading_skip", 4)]
+
+
+def test_a_formula_is_found_on_its_own_line_not_where_its_tex_first_appears(make_post):
+    post = make_post(body="{braces} here\n\nline3 $}$", summary="摘要。")
+    assert codes(post) == [("formula", 3)]
+    twice = make_post(body="$\\frac{a$\n\n正文。\n\n$\\frac{a$", summary="摘要。")
+    assert codes(twice) == [("formula", 1), ("formula", 5)]
+
+
+def test_a_link_to_a_draft_is_one_readers_cannot_follow_yet(make_post):
+    make_post(slug="not-yet", status="draft")
+    post = make_post(body="见[草稿](/posts/not-yet/)。", summary="摘要。")
+    assert codes(post) == [("link_unpublished", 1)]
+
+
+def test_a_path_leaving_the_media_folder_is_a_missing_image_not_an_error(
+    make_post, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    post = make_post(
+        body="![x](/media/../settings.py)\n\n![y](/media/%2e%2e/x.png)", summary="摘要。"
+    )
+    assert codes(post) == [("image_missing", 1), ("image_missing", 3)]
+
+
+def test_a_reference_style_image_is_used_checked_and_dressed(make_post, admin_user):
+    image, _new = store(png((1000, 500)), "ref.png", user=admin_user)
+    post = make_post(body=f"![曲线][fig]\n\n[fig]: {image.url}", summary="摘要。")
+    assert list(image.posts.all()) == [post]
+    assert "srcset=" in post.body_html and post.problems == []
+    missing = make_post(body="![][gone]\n\n[gone]: /media/none.png", summary="摘要。")
+    assert codes(missing) == [("image_missing", 1)]
+
+
+def test_a_body_of_thousands_of_problems_keeps_a_few_hundred_and_the_count(make_post):
+    post = make_post(body="\n".join("![](/media/a.png)" for _ in range(3000)), summary="摘要。")
+    assert post.problem_count == 3000
+    assert len(post.problems) == checks.MAX_PROBLEMS
+    assert post.problems[-1][1] == checks.MAX_PROBLEMS  # the first ones, by line
+
+
+def test_an_article_over_the_size_limit_is_refused_before_it_is_rendered(
+    admin_client, category, settings, monkeypatch
+):
+    settings.BLOG = {**settings.BLOG, "MAX_ARTICLE_BYTES": 1000}
+    rendered = []
+    monkeypatch.setattr(Post, "render", lambda self: rendered.append(1))
+    answer = admin_client.post(
+        reverse("admin:blog_post_add"), post_form(category=category, body="长" * 2000)
+    )
+    assert answer.status_code == 200 and "body" in answer.context["adminform"].form.errors
+    assert rendered == []
+
+
+def test_the_preview_counts_lines_as_the_editor_does(admin_client):
+    answer = admin_client.post(
+        reverse("admin:blog_post_preview"), {"body": "\n\n\n```\nx\n```", "category": "1"}
+    ).json()
+    assert [p["line"] for p in answer["problems"]][0] == 4
+
+
+def test_a_category_that_is_not_a_number_is_no_category_and_no_error(admin_client):
+    url = reverse("admin:blog_post_preview")
+    answer = admin_client.post(url, {"body": "正文。", "category": "²"})
+    assert answer.status_code == 200
+    assert admin_client.post(url, {"body": "正文。"}).status_code == 200  # not left busy
+
+
+def test_editing_an_images_alt_text_reaches_the_posts_that_show_it(
+    admin_client, make_post, admin_user
+):
+    image, _new = store(png((300, 200)), "alt.png", user=admin_user)
+    post = make_post(body=f"![]({image.url})", summary="摘要。")
+    assert codes(post) == [("image_alt", 1)]
+    admin_client.post(reverse("admin:blog_image_change", args=[image.pk]), {"alt": "一张示意图"})
+    post.refresh_from_db()
+    assert 'alt="一张示意图"' in post.body_html and post.problems == []

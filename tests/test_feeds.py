@@ -616,3 +616,9 @@ def test_the_port_the_site_is_served_on_stays_in_the_links(client, make_post, se
     settings.ALLOWED_HOSTS = ["localhost"]
     response = client.get("/feed/", HTTP_HOST="localhost:8000", SERVER_PORT="8000")
     assert "http://localhost:8000/posts/" in response.content.decode()
+
+
+def test_an_authors_own_picture_element_leaves_no_tag_behind_in_feeds(make_post, client):
+    make_post(body='<picture id="x"><img src="https://example.com/a.png" alt="a"></picture>')
+    feed = client.get("/feed/atom/").content.decode()
+    assert "picture" not in feed and "https://example.com/a.png" in feed

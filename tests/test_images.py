@@ -322,3 +322,95 @@ def test_the_limit_is_one_rule(settings):
     from blog.importing import limits
 
     assert limits.MAX_IMAGE_BYTES == checks.MAX_IMAGE_BYTES
+
+
+# --- Files that once broke an upload (review of this change) ----------------------------------
+
+
+def kept_bytes(image):
+    with default_storage.open(image.file.name) as kept:
+        return kept.read()
+
+
+def test_a_long_screenshot_is_kept_with_the_renditions_its_encoders_can_make(admin_client, url):
+    answer = upload(admin_client, url, png((1170, 20000)), "long.png")
+    assert answer.status_code == 201, answer.content
+    image = Image.objects.get()
+    made = {(r["width"], r["type"]) for r in image.renditions}
+    assert (480, "image/webp") in made  # 480 × 8205: within WebP's 16,383
+    assert (1170, "image/webp") not in made  # 1170 × 20000 is not
+
+
+def test_a_truncated_animation_is_refused(admin_client, url):
+    frames = [PILImage.new("RGB", (64, 64), (n * 40, 0, 0)) for n in range(5)]
+    out = io.BytesIO()
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:], comment=b"x")
+    answer = upload(admin_client, url, out.getvalue()[:-40], "cut.gif")
+    assert answer.status_code == 400 and "cut.gif" in answer.json()["error"]
+
+
+def test_an_animation_of_too_many_pixels_in_all_is_refused_unread(admin_client, url):
+    frames = [PILImage.new("1", (5000, 5000), n % 2) for n in range(6)]  # 150 MP in all
+    out = io.BytesIO()
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:])
+    answer = upload(admin_client, url, out.getvalue(), "huge.gif")
+    assert answer.status_code == 400 and "huge.gif" in answer.json()["error"]
+
+
+def test_an_svg_with_an_absurd_size_is_kept_without_one(admin_client, url):
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="' + b"9" * 400 + b'" height="9"/>'
+    answer = upload(admin_client, url, svg, "wide.svg")
+    assert answer.status_code == 201
+    assert (Image.objects.get().width, Image.objects.get().height) == (0, 0)
+
+
+def test_comments_in_jpeg_and_gif_are_taken_out(admin_client, url):
+    photo = jpeg((40, 30), comment=b"taken at home, 39.9N 116.4E")
+    image = Image.objects.get(pk=upload(admin_client, url, photo, "c.jpg").json()["id"])
+    assert b"taken at home" not in kept_bytes(image)
+    out = io.BytesIO()
+    PILImage.new("RGB", (10, 10)).save(out, format="GIF", comment=b"taken at home")
+    image = Image.objects.get(pk=upload(admin_client, url, out.getvalue(), "c.gif").json()["id"])
+    assert b"taken at home" not in kept_bytes(image)
+
+
+def test_a_jpeg_without_metadata_is_kept_byte_for_byte(admin_client, url):
+    photo = jpeg((64, 48))
+    image = Image.objects.get(pk=upload(admin_client, url, photo, "plain.jpg").json()["id"])
+    assert kept_bytes(image) == photo
+
+
+def test_a_sixteen_bit_grey_png_keeps_its_greys_in_the_renditions(admin_client, url):
+    out = io.BytesIO()
+    PILImage.new("I;16", (600, 300), 30000).save(out, format="PNG")
+    image = Image.objects.get(pk=upload(admin_client, url, out.getvalue(), "g.png").json()["id"])
+    small = next(r for r in image.renditions if r["type"] == "image/webp")
+    with default_storage.open(small["name"]) as rendition:
+        grey = PILImage.open(rendition).convert("L").getpixel((10, 10))
+    assert 100 < grey < 140  # 30000 of 65535, not clipped to white
+
+
+@pytest.mark.parametrize("mode", ["LA", "P", "CMYK", "1", "RGBA"])
+def test_images_of_every_common_mode_get_renditions(admin_client, url, mode):
+    kind = "JPEG" if mode == "CMYK" else "PNG"
+    data = image_bytes(kind, (700, 350), 120 if mode in ("LA", "P", "1") else None, mode=mode)
+    answer = upload(admin_client, url, data, f"m.{kind.lower()}")
+    assert answer.status_code == 201, answer.content
+    assert Image.objects.get().renditions
+
+
+def test_a_cameras_mpo_jpeg_is_a_jpeg(admin_client, url):
+    first, second = PILImage.new("RGB", (80, 60), "red"), PILImage.new("RGB", (80, 60), "blue")
+    out = io.BytesIO()
+    first.save(out, format="MPO", save_all=True, append_images=[second])
+    answer = upload(admin_client, url, out.getvalue(), "camera.jpg")
+    assert answer.status_code == 201, answer.content
+    image = Image.objects.get()
+    assert image.kind == "jpg"
+    assert PILImage.open(io.BytesIO(kept_bytes(image))).format == "JPEG"
+
+
+def test_an_avif_is_an_image_too(admin_client, url):
+    answer = upload(admin_client, url, image_bytes("AVIF", (500, 250)), "a.avif")
+    assert answer.status_code == 201, answer.content
+    assert Image.objects.get().kind == "avif"

@@ -536,3 +536,11 @@ def test_a_3000_character_chinese_article_is_not_one_minute():
 def test_empty_and_whitespace_bodies_render():
     assert render_markdown("").html == ""
     assert render_markdown("   \n\n").excerpt == ""
+
+
+def test_an_ordered_lists_type_survives_the_sources_type_filter():
+    from blog.rendering import render_markdown
+
+    html = render_markdown('<ol type="a"><li>一</li></ol>').html
+    assert 'type="a"' in html
+    assert 'type="text/html"' not in render_markdown('<source type="text/html">').html

@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import ratelimit
+from .. import publishing, ratelimit
 from ..images.checks import MAX_IMAGE_BYTES, ImageRefused
 from ..images.storing import delete_files, store
 from ..models import Image, Post
@@ -76,6 +76,12 @@ class ImageAdmin(admin.ModelAdmin):
             '<a href="{}">{}</a>',
             ((reverse("admin:blog_post_change", args=[post.pk]), post.title) for post in posts),
         )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "alt" in form.changed_data:
+            # The alt text stands in where a post gives none, in each page that shows it.
+            publishing.rerender(obj.posts.all())
 
     def delete_model(self, request, obj):
         with transaction.atomic():

@@ -18,7 +18,7 @@ from ..importing import Importer
 from ..importing.frontmatter import ImportProblem
 from ..importing.uploads import unpack_upload
 from ..models import Post, validate_tags
-from ..rendering import LIMIT_WARNING_PREFIX
+from ..rendering import LIMIT_WARNING_PREFIX, validate_article_size
 
 
 class MarkdownUploadForm(forms.Form):
@@ -82,7 +82,11 @@ class PostForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         body = cleaned.get("body")
-        if body is None or self._already_published() or self.has_error("body"):
+        if body is None or self.has_error("body") or self._already_published():
+            return cleaned
+        try:  # the model's own check comes later, and rendering must not come first
+            validate_article_size(body)
+        except forms.ValidationError:
             return cleaned
         if cleaned.get("status") != Post.Status.PUBLISHED or cleaned.get("publish_anyway"):
             return cleaned

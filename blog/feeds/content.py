@@ -21,7 +21,7 @@ URL_ATTRIBUTE_RE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 SRCSET_RE = re.compile(r'(\ssrcset=")([^"]*)(")')
 # A kept image's <picture> and its WebP/AVIF <source>s (blog.rendering.pictures): feed
 # readers and the feed validator know <img> with srcset, not these.
-PICTURE_RE = re.compile(r"</?picture>|<source\b[^<>]*>")
+PICTURE_RE = re.compile(r"</?picture\b[^<>]*>|<source\b[^<>]*>")
 FORMULA_RE = re.compile(
     r'<(?P<tag>span|div) class="math (?P<kind>math-inline|math-display)">'
     r"<math\b.*?<annotation encoding=\"application/x-tex\">(?P<tex>.*?)</annotation>"

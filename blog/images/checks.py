@@ -24,7 +24,13 @@ MAX_IMAGE_BYTES = 20 * 1024 * 1024
 # A 50-megapixel photograph is bigger than any article needs; past this a small file can
 # still unpack into gigabytes of pixels (a decompression bomb), so it is refused unread.
 MAX_PIXELS = 50_000_000
-FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
+# An animation decodes every frame: this many pixels in all (a 480 × 270 GIF of 700 frames).
+MAX_ANIMATION_PIXELS = 100_000_000
+# Beyond any screen, and beyond what the encoders of renditions take (WebP: 16,383).
+MAX_SIDE = 30_000
+# A camera's JPEG with a second picture inside (MPO) is a JPEG to a browser.
+FORMATS = {"PNG": "png", "JPEG": "jpg", "MPO": "jpg", "WEBP": "webp", "GIF": "gif", "AVIF": "avif"}
+ORIENTATION = 0x0112
 SVG_START_RE = re.compile(
     rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg\b", re.S
 )
@@ -71,12 +77,14 @@ def _svg(data, shown):
             % {"name": shown, "why": exc}
         ) from None
     width, height = image_size(clean) or (0, 0)
+    if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
+        width = height = 0  # no size the page could use: the browser finds its own
     return Examined(clean, "svg", width, height, removed)
 
 
 def _raster(data, shown):
     not_an_image = ImageRefused(
-        _("%(name)s is not an image (PNG, JPEG, WebP, GIF or SVG).") % {"name": shown}
+        _("%(name)s is not an image (PNG, JPEG, WebP, AVIF, GIF or SVG).") % {"name": shown}
     )
     try:
         with warnings.catch_warnings():
@@ -86,25 +94,48 @@ def _raster(data, shown):
                 if kind is None:
                     raise not_an_image
                 width, height = image.size
-                if width * height > MAX_PIXELS:
+                if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
                     raise _too_many_pixels(shown, width, height)
-                # Decoding the whole (the first frame of an animation) finds truncated and
+                frames = getattr(image, "n_frames", 1) if image.format != "MPO" else 1
+                if frames * width * height > MAX_ANIMATION_PIXELS:
+                    raise _too_many_pixels(shown, width, height)
+                # Decoding the whole (every frame of an animation) finds truncated and
                 # corrupt files now: verify() alone passes many of them.
-                image.load()
+                for frame in range(frames):
+                    image.seek(frame)
+                    image.load()
+                if image.getexif().get(ORIENTATION) in (5, 6, 7, 8):
+                    width, height = height, width  # as it will be kept: upright
     except ImageRefused:
         raise
     except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError):
         raise _too_many_pixels(shown, 0, 0) from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, MemoryError):
         raise not_an_image from None
     if not width or not height:
         raise not_an_image
     return Examined(data, kind, width, height, [])
 
 
+def cannot_process(shown):
+    return ImageRefused(
+        _("%(name)s could not be processed as an image; save it again as PNG or JPEG.")
+        % {"name": shown}
+    )
+
+
 def _too_many_pixels(shown, width, height):
     size = f" ({width} × {height})" if width else ""
     return ImageRefused(
-        _("%(name)s%(size)s has more than %(limit)s million pixels; make it smaller first.")
-        % {"name": shown, "size": size, "limit": MAX_PIXELS // 1_000_000}
+        _(
+            "%(name)s%(size)s is too large: at most %(limit)s million pixels, %(side)s on a "
+            "side, and %(frames)s million in all the frames of an animation."
+        )
+        % {
+            "name": shown,
+            "size": size,
+            "limit": MAX_PIXELS // 1_000_000,
+            "side": f"{MAX_SIDE:,}",
+            "frames": MAX_ANIMATION_PIXELS // 1_000_000,
+        }
     )

@@ -18,7 +18,7 @@ def image_size(data: bytes):
         head = data[:4096].decode("utf-8", "ignore")
         if "<svg" in head:
             return _svg_size(head)
-    except (struct.error, IndexError, ValueError):
+    except (struct.error, IndexError, ValueError, OverflowError):  # width="1e999"
         return None
     return None
 

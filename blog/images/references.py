@@ -16,12 +16,39 @@ IMAGE_RE = re.compile(
 HTML_IMG_RE = re.compile(r'(<img\b[^<>]{0,2000}?\ssrc=")([^"]{1,2000}+)(")', re.IGNORECASE)
 
 
+# `![alt][label]`, `![label][]` and `![label]`, and the `[label]: address` they name.
+REFERENCE_IMAGE_RE = re.compile(r"!\[([^\]\n]{0,1000}+)\](?:\[([^\]\n]{0,1000}+)\])?(?![(\[:])")
+DEFINITION_RE = re.compile(r"^ {0,3}\[([^\]\n]{1,1000}+)\]:[ \t]*<?([^\s>]{1,2000}+)", re.M)
+
+
+def _label(text):
+    return " ".join(text.split()).lower()
+
+
+def reference_images(body):
+    """(index, alt, address) of each reference-style image whose label `body` defines."""
+    if "]:" not in body:
+        return []
+    defined = {}
+    for match in DEFINITION_RE.finditer(body):
+        defined.setdefault(_label(match.group(1)), match.group(2))
+    found = []
+    for match in REFERENCE_IMAGE_RE.finditer(body):
+        alt, label = match.group(1), match.group(2)
+        src = defined.get(_label(label or alt))
+        if src is not None:
+            found.append((match.start(), alt, src))
+    return found
+
+
 def sources(body):
     """Each image address in `body`, in order, once, as written (angle brackets taken off)."""
     found = {}
     for match in IMAGE_RE.finditer(body):
         src = match.group(2)
         found[src[1:-1] if src.startswith("<") else src] = None
+    for _index, _alt, src in reference_images(body):
+        found[src] = None
     for match in HTML_IMG_RE.finditer(body):
         found[match.group(2)] = None
     return list(found)

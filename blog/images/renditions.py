@@ -8,8 +8,10 @@ quality a reader cannot tell from the original); the colour profile stays.
 
 Renditions are the widths an article column needs on phones and high-density screens, in
 WebP and AVIF (where this Pillow can write it) and in the image's own format for browsers
-that take neither. Animations (GIF, animated WebP) and SVG are kept as they are: a
-rendition would stop the animation, and an SVG is sharp at every width already.
+that take neither. Animations (GIF, animated WebP and PNG) and SVG are kept as they are: a
+rendition would stop the animation, and an SVG is sharp at every width already. A
+rendition an encoder cannot make (WebP stops at 16,383 pixels a side: a long screenshot) is
+left out; the others and the original still serve.
 """
 
 import io
@@ -19,10 +21,13 @@ from PIL import Image as PILImage
 from PIL import ImageOps, features
 
 WIDTHS = (480, 960, 1600)
-PILLOW_FORMAT = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP", "gif": "GIF"}
+PILLOW_FORMAT = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP", "gif": "GIF", "avif": "AVIF"}
 MIME = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "avif": "image/avif"}
-# Metadata keys Pillow reads into `info` that say something about the author or the camera.
+# Metadata keys Pillow reads into `info` that say something about the author or the camera;
+# the encoders write some of them back (a JPEG's or GIF's comment) unless they are removed.
 REVEALING = {"exif", "xmp", "XML:com.adobe.xmp", "comment", "Raw profile type exif", "photoshop"}
+KEPT_INFO = {"icc_profile", "transparency", "dpi", "lossless", "duration", "loop", "disposal"}
+ORIENTATION = 0x0112
 ENCODE = {
     "jpg": {"format": "JPEG", "quality": 82, "optimize": True, "progressive": True},
     "png": {"format": "PNG", "compress_level": 6},
@@ -30,6 +35,11 @@ ENCODE = {
     # speed 8 of 10: a 1600 px photograph in about a tenth of a second.
     "avif": {"format": "AVIF", "quality": 60, "speed": 8},
 }
+
+
+class CannotProcess(ValueError):
+    """Pillow could read the image but not make what is kept of it (blog.images.checks
+    turns this into the author's refusal)."""
 
 
 @dataclass
@@ -52,21 +62,32 @@ class Kept:
 
 
 def keep(data, kind):
-    """(the bytes to store, their size, the renditions) for an examined image."""
+    """(the bytes to store, their size, the renditions) for an examined image, or None for
+    an SVG (kept as examined). Raises CannotProcess when Pillow fails on it."""
     if kind == "svg":
         return None
+    try:
+        return _keep(data, kind)
+    except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as exc:
+        raise CannotProcess(str(exc)) from exc
+
+
+def _keep(data, kind):
     with PILImage.open(io.BytesIO(data)) as image:
-        animated = getattr(image, "n_frames", 1) > 1
+        animated = getattr(image, "n_frames", 1) > 1 and image.format != "MPO"
         if animated or kind == "gif":
-            # Animations keep their frames; a GIF's metadata is at most a comment.
+            # Animations keep their frames; their metadata is at most a comment or XMP.
             if _revealing(image):
                 data = _rewrite_animation(image, kind)
             return Kept(data, image.width, image.height, [])
-        upright = ImageOps.exif_transpose(image)
-        if upright is not image or _revealing(image):
-            data = _rewrite(upright, kind, image.info)
-        width, height = upright.size
-        renditions = _renditions(upright, kind)
+        turn = image.getexif().get(ORIENTATION, 1) not in (0, 1)
+        if turn or _revealing(image) or image.format == "MPO":
+            icc = image.info.get("icc_profile")
+            upright = ImageOps.exif_transpose(image) if turn else image
+            data = _rewrite(upright, kind, image.info, icc)
+            image = upright
+        width, height = image.size
+        renditions = _renditions(image, kind)
     return Kept(data, width, height, renditions)
 
 
@@ -75,11 +96,19 @@ def _revealing(image):
         return True
     if getattr(image, "text", None):  # PNG tEXt/iTXt: software, author, sometimes a path
         return True
-    return any(marker in ("APP1", "APP13") for marker, _ in getattr(image, "applist", []))
+    return any(marker in ("APP1", "APP13", "COM") for marker, _ in getattr(image, "applist", []))
 
 
-def _rewrite(image, kind, info):
-    options = {"icc_profile": info.get("icc_profile")} if info.get("icc_profile") else {}
+def _bare(image):
+    """The same pixels with nothing in `info` an encoder would write back but what is kept."""
+    copy = image.copy()
+    copy.info = {key: value for key, value in image.info.items() if key in KEPT_INFO}
+    return copy
+
+
+def _rewrite(image, kind, info, icc):
+    options = {"icc_profile": icc} if icc else {}
+    image = _bare(image)
     if kind == "jpg":
         options.update(format="JPEG", quality=92, optimize=True, progressive=True)
         if image.mode not in ("RGB", "L", "CMYK"):
@@ -88,6 +117,8 @@ def _rewrite(image, kind, info):
         options.update(format="WEBP", quality=92, method=4)
         if info.get("lossless"):
             options["lossless"] = True
+    elif kind == "avif":
+        options.update(format="AVIF", quality=80)
     else:
         options.update(format="PNG")
         if "transparency" in info and image.mode in ("P", "L", "RGB"):
@@ -98,6 +129,7 @@ def _rewrite(image, kind, info):
 
 
 def _rewrite_animation(image, kind):
+    image.info = {key: value for key, value in image.info.items() if key in KEPT_INFO}
     out = io.BytesIO()
     image.save(out, format=PILLOW_FORMAT[kind], save_all=True)
     return out.getvalue()
@@ -106,30 +138,50 @@ def _rewrite_animation(image, kind):
 def _formats(kind):
     made = ["avif"] if features.check("avif") else []
     made.append("webp")
-    if kind != "webp":
+    if kind not in made:
         made.append(kind)
     return made
+
+
+def _eight_bits(image):
+    """RGB or RGBA pixels for the encoders: 16-bit and float greys scaled down (a plain
+    convert clips them to white), CMYK and palettes converted."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        image = image.convert("I")
+    if image.mode == "I":
+        return image.point(lambda value: value / 256).convert("L").convert("RGB")
+    if image.mode == "F":
+        return image.point(lambda value: value * 255).convert("L").convert("RGB")
+    if image.mode in ("RGB", "RGBA"):
+        return image
+    alpha = "transparency" in image.info or "A" in image.mode
+    return image.convert("RGBA" if alpha else "RGB")
 
 
 def _renditions(image, kind):
     width, height = image.size
     widths = sorted({min(w, width) for w in WIDTHS})
-    if image.mode not in ("RGB", "RGBA"):
-        alpha = "transparency" in image.info or "A" in image.mode
-        image = image.convert("RGBA" if alpha else "RGB")
+    # The largest width needed, reached in whole steps first (cheap, and the full-size
+    # image is never converted or copied for it), then resized exactly from there.
+    factor = width // max(widths)
+    base = image.reduce(factor) if factor >= 2 else image
+    # A CMYK profile says nothing true about the RGB pixels made of it.
+    icc = image.info.get("icc_profile") if image.mode != "CMYK" else None
+    base = _eight_bits(_bare(base))
     made = []
     for target in widths:
-        resized = image
-        if target < width:
+        resized = base
+        if target != base.width:
             size = (target, max(1, round(height * target / width)))
-            resized = image.resize(size, PILImage.Resampling.LANCZOS, reducing_gap=3.0)
+            resized = base.resize(size, PILImage.Resampling.LANCZOS)
         for suffix in _formats(kind):
             if suffix == kind and target == width:
                 continue  # the kept file is that one
-            frame = resized
-            if suffix == "jpg" and frame.mode != "RGB":
-                frame = frame.convert("RGB")
+            frame = resized if suffix != "jpg" or resized.mode == "RGB" else resized.convert("RGB")
             out = io.BytesIO()
-            frame.save(out, **ENCODE[suffix])
+            try:
+                frame.save(out, **ENCODE[suffix], **({"icc_profile": icc} if icc else {}))
+            except (OSError, ValueError):
+                continue  # beyond this encoder (WebP's 16,383 px a side): the others serve
             made.append(Rendition(target, suffix, out.getvalue()))
     return made

@@ -18,10 +18,10 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from ..models import Image
-from .checks import examine
-from .renditions import keep
+from .checks import cannot_process, examine
+from .renditions import CannotProcess, keep
 
-SUFFIXES = {"png": "png", "jpg": "jpg", "webp": "webp", "gif": "gif", "svg": "svg"}
+SUFFIXES = {"png": "png", "jpg": "jpg", "webp": "webp", "gif": "gif", "svg": "svg", "avif": "avif"}
 
 
 def _name(filename, kind, digest):
@@ -46,7 +46,10 @@ def store(data, filename="", *, alt="", user=None, storage=None, name=None):
             found.save(update_fields=["alt"])
         return found, False
     examined = examine(data, filename)
-    kept = keep(examined.data, examined.kind)
+    try:
+        kept = keep(examined.data, examined.kind)
+    except CannotProcess:
+        raise cannot_process(filename or "image") from None
     body = kept.data if kept else examined.data
     digest = hashlib.sha256(body).hexdigest()
     wanted = name or _name(filename, examined.kind, digest)

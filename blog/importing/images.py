@@ -174,7 +174,7 @@ class ImageCopier:
                 f"{' …' if len(removed) > 6 else ''} (a picture that only draws)"
             )
         try:
-            examine(data, source.name)  # what an upload must be, an import must be too
+            examined = examine(data, source.name)  # what an upload must be, an import too
         except ImageRefused as exc:
             self.notes.append(f"not copied ({exc}), reference kept: {reference}")
             return None
@@ -186,7 +186,8 @@ class ImageCopier:
             )
             return None
         digest = hashlib.sha256(data).digest()
-        size = image_size(data)
+        # Upright, as it will be kept (a photo's EXIF orientation applied).
+        size = (examined.width, examined.height) if examined.width else image_size(data)
         name = f"posts/{self.slug}/{source.name}"
         holds = self._holds(name, digest)
         if holds is False:

@@ -41,7 +41,8 @@ class Rendered:
     toc_html: str = ""
     warnings: list = field(default_factory=list)
     excerpt_html: str = ""  # the same excerpt with those formulas as MathML
-    formula_problems: list = field(default_factory=list)  # (tex, "failed"/"changed", why)
+    # (tex, display, "failed" or "changed", why) of each formula with a warning
+    formula_problems: list = field(default_factory=list)
 
 
 def _count(tokens):

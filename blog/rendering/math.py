@@ -191,7 +191,7 @@ class Formulas:
         self.nonce = "".join(secrets.choice(DIGITS) for _ in range(8))
         self.pending = []  # (source, display, Prepared, the text of a reference in prose)
         self.warnings = []
-        # (tex, "failed" or "changed", why): the same as the warnings, for the pre-publish
+        # (tex, display, "failed" or "changed", why): the warnings again, for the pre-publish
         # checks, which show each with its line (blog.checks).
         self.problems = []
         self.converted = {}  # index -> final HTML of the formula alone (for the contents)
@@ -219,11 +219,11 @@ class Formulas:
             prepared = prepare(tex, display)
         except FormulaError as exc:
             self.warnings.append(f"{exc}: {_shown(tex)}")
-            self.problems.append((tex, "failed", str(exc)))
+            self.problems.append((tex, display, "failed", str(exc)))
             return _fallback(tex, display)
         for note in prepared.notes:
             self.warnings.append(f"{note}: {_shown(tex)}")
-            self.problems.append((tex, "changed", note))
+            self.problems.append((tex, display, "changed", note))
         return self._pending(tex, display, prepared)
 
     def _pending(self, tex, display, prepared, literal=None):
@@ -297,7 +297,7 @@ class Formulas:
                 continue
             if isinstance(result, FormulaError):
                 self.warnings.append(f"{result}: {_shown(source)}")
-                self.problems.append((source, "failed", str(result)))
+                self.problems.append((source, display, "failed", str(result)))
                 self.converted[index] = _fallback(source, display)
                 continue
             for key in missing:

@@ -82,7 +82,7 @@ def _filter_attribute(tag, attribute, value):
         return value if all(SRCSET_CANDIDATE_RE.fullmatch(c) for c in candidates) else None
     if attribute == "sizes":
         return value if SIZES_RE.fullmatch(value) else None
-    if attribute == "type":
+    if tag == "source" and attribute == "type":
         return value if value in SOURCE_TYPES else None
     if attribute == "encoding":
         return value if value == "application/x-tex" else None
