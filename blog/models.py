@@ -374,6 +374,11 @@ def _static_file_exists(name):
         return False
 
 
+def media_base_url():
+    """The media storage's base address, for callers outside this module."""
+    return _media_base_url(_media_storage())
+
+
 def _media_base_url(storage):
     """The address every stored name is appended to ("/media/", or the bucket's). Asked of
     a name, not of "": S3's storage refuses an empty key."""

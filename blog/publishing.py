@@ -231,6 +231,10 @@ def rerender(posts, progress=None):
         if rendered(post) != stored:
             batch.append(post)
             changed += 1
+        elif post.used_images:
+            # The same page, but an image it shows may have got its row since (adopted).
+            with writing():
+                _record_images(post)
         if len(batch) >= 200:
             store(batch)
             batch = []

@@ -414,3 +414,41 @@ def test_an_avif_is_an_image_too(admin_client, url):
     answer = upload(admin_client, url, image_bytes("AVIF", (500, 250)), "a.avif")
     assert answer.status_code == 201, answer.content
     assert Image.objects.get().kind == "avif"
+
+
+def test_images_stored_before_images_had_rows_are_adopted(db, make_post, tmp_path, capsys):
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+
+    default_storage.save("posts/old/fig.png", ContentFile(png((1000, 500))))
+    post = make_post(body="![旧图](/media/posts/old/fig.png)", summary="摘要。")
+    assert "srcset" not in post.body_html and not Image.objects.exists()
+    call_command("rerender_posts")
+    image = Image.objects.get()
+    assert image.file.name == "posts/old/fig.png" and image.width == 1000
+    post.refresh_from_db()
+    assert "srcset=" in post.body_html and list(image.posts.all()) == [post]
+    assert "1 stored image(s)" in capsys.readouterr().out
+
+
+def test_a_second_import_adopts_the_images_of_the_first(db, tmp_path, category):
+    from django.core.files.base import ContentFile
+
+    (tmp_path / "post.md").write_text("---\ntitle: 旧导入\n---\n![图](fig.png)\n", encoding="utf-8")
+    (tmp_path / "fig.png").write_bytes(png((800, 400)))
+    Importer().run([tmp_path / "post.md"])
+    post = Post.objects.get()
+    image = Image.objects.get()
+    # As an import before this change left it: the file, without its row.
+    names = image.stored_names()
+    ImageUse.objects.all().delete()
+    Image.objects.all().delete()
+    for name in names[1:]:
+        default_storage.delete(name)
+    default_storage.delete(names[0])
+    default_storage.save(names[0], ContentFile(png((800, 400))))
+    Importer().run([tmp_path / "post.md"])
+    adopted = Image.objects.get()
+    assert adopted.file.name == names[0] and adopted.renditions
+    post.refresh_from_db()
+    assert list(adopted.posts.all()) == [post]

@@ -8,6 +8,7 @@ If anything fails, what was written is removed.
 """
 
 import hashlib
+import io
 from contextlib import suppress
 from datetime import date
 from pathlib import PurePosixPath
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from ..models import Image
-from .checks import cannot_process, examine
+from .checks import MAX_IMAGE_BYTES, ImageRefused, cannot_process, examine
 from .renditions import CannotProcess, keep
 
 SUFFIXES = {"png": "png", "jpg": "jpg", "webp": "webp", "gif": "gif", "svg": "svg", "avif": "avif"}
@@ -93,3 +94,56 @@ def delete_files(image):
     for path in image.stored_names():
         with suppress(OSError):  # already gone: the row was what mattered
             image.file.storage.delete(path)
+
+
+def adopt(name, storage=None):
+    """The Image for a file the storage already holds without a row (an import made before
+    images had rows), made from it in place: its renditions are written beside it, the file
+    itself is left as it is. None when it is not an image the blog takes."""
+    storage = storage or default_storage
+    if (found := Image.objects.filter(file=name).first()) is not None:
+        return found
+    try:
+        with storage.open(name, "rb") as stored:
+            data = stored.read(MAX_IMAGE_BYTES + 1)
+        examined = examine(data, PurePosixPath(name).name)
+        kept = keep(examined.data, examined.kind) if examined.kind != "svg" else None
+    except (ImageRefused, CannotProcess, OSError):
+        return None
+    written = []
+    try:
+        base = name.rsplit(".", 1)[0]
+        renditions = []
+        for rendition in kept.renditions if kept else []:
+            path = storage.save(
+                f"{base}.w{rendition.width}.{rendition.kind}", ContentFile(rendition.data)
+            )
+            written.append(path)
+            renditions.append({"name": path, "width": rendition.width, "type": rendition.mime})
+        digest = hashlib.sha256(data).hexdigest()
+        with transaction.atomic():
+            image = Image(
+                original_name=PurePosixPath(name).name[:255],
+                kind=examined.kind,
+                # As the file is (not turned upright: it was not rewritten).
+                width=examined.width if examined.kind == "svg" else _stored_size(data)[0],
+                height=examined.height if examined.kind == "svg" else _stored_size(data)[1],
+                size=len(data),
+                digest=digest,
+                source_digest=digest,
+                renditions=renditions,
+            )
+            image.file.name = name
+            image.save()
+    except BaseException:
+        for path in written:
+            storage.delete(path)
+        raise
+    return image
+
+
+def _stored_size(data):
+    from PIL import Image as PILImage
+
+    with PILImage.open(io.BytesIO(data)) as image:
+        return image.size

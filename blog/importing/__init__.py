@@ -28,7 +28,7 @@ from taggit.models import Tag
 
 from .. import permissions, publishing
 from ..images.checks import ImageRefused
-from ..images.storing import store
+from ..images.storing import adopt, store
 from ..models import Category, Post
 from ..rendering import plain_text
 from . import limits
@@ -373,6 +373,10 @@ class Importer:
                 if self.dry_run:
                     return "unchanged" if same else "updated" if existing else "created"
                 if same and existing.source_key == plan.key:
+                    if plan.images.adoptable:  # its images get rows, and its page them
+                        for name in sorted(plan.images.adoptable):
+                            adopt(name, self.storage)
+                        publishing.rerender(Post.objects.filter(pk=existing.pk))
                     return "unchanged"
                 post = existing or Post()
                 for name, value in values.items():
@@ -400,6 +404,8 @@ class Importer:
                         written.extend(kept.stored_names())
                     if kept.file.name != name:
                         raise ImportProblem(f"could not store the image as {name}")
+                for name in sorted(plan.images.adoptable):
+                    adopt(name, self.storage)
                 publishing.save_post(post, tags=tags, edited_at=edited)
         except BaseException:
             for name in written:

@@ -68,6 +68,7 @@ class ImageCopier:
         self.home = os.path.realpath(home)
         self.notes = []
         self.pending = {}  # name -> PendingImage
+        self.adoptable = set()  # names stored by an import made before images had rows
         self.copied = {}  # real path -> url (or None), so a file is read once per post
         self.total = 0
 
@@ -195,6 +196,8 @@ class ImageCopier:
             holds = self._holds(name, digest)
         if holds is None:
             self.pending[name] = PendingImage(real, digest, svg=suffix == ".svg")
+        elif not Image.objects.filter(file=name).exists():
+            self.adoptable.add(name)
         return self._sized(self.storage.url(name), size)
 
     def _sized(self, url, size):

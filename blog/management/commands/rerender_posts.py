@@ -1,7 +1,20 @@
 from django.core.management.base import BaseCommand
 
 from blog import publishing
-from blog.models import Post
+from blog.images.references import storage_names
+from blog.images.storing import adopt
+from blog.models import Image, Post, media_base_url
+
+
+def adopt_stored_images():
+    """Files the posts name in the media storage that have no Image row (imported before
+    images had rows): given one, and renditions, before the posts are rendered with them."""
+    base = media_base_url()
+    named = set()
+    for body in Post.objects.filter(body__contains=base).values_list("body", flat=True).iterator():
+        named.update(storage_names(body, base))
+    named -= set(Image.objects.filter(file__in=named).values_list("file", flat=True))
+    return sum(adopt(name) is not None for name in sorted(named))
 
 
 class Command(BaseCommand):
@@ -12,6 +25,9 @@ class Command(BaseCommand):
             if self.stdout.isatty() or done == total:
                 self.stdout.write(f"\rRendered {done}/{total}", ending="")
 
+        adopted = adopt_stored_images()
+        if adopted:
+            self.stdout.write(f"{adopted} stored image(s) made images of the blog (renditions).")
         posts = Post.objects.select_related("category").prefetch_related("tags")
         # Only posts whose HTML came out different are stored again and announced (caches,
         # search index); no post's edit time moves.
