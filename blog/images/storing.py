@@ -58,14 +58,7 @@ def store(data, filename="", *, alt="", user=None, storage=None, name=None):
     try:
         stored = storage.save(wanted, ContentFile(body))
         written.append(stored)
-        base = stored.rsplit(".", 1)[0]
-        renditions = []
-        for rendition in kept.renditions if kept else []:
-            path = storage.save(
-                f"{base}.w{rendition.width}.{rendition.kind}", ContentFile(rendition.data)
-            )
-            written.append(path)
-            renditions.append({"name": path, "width": rendition.width, "type": rendition.mime})
+        renditions = _write_renditions(storage, stored, kept, written)
         with transaction.atomic():
             image = Image(
                 original_name=PurePosixPath(filename or stored).name[:255],
@@ -87,6 +80,19 @@ def store(data, filename="", *, alt="", user=None, storage=None, name=None):
         raise
     image.removed = examined.removed
     return image, True
+
+
+def _write_renditions(storage, name, kept, written):
+    """The renditions stored beside `name` (name.w480.webp, …), each added to `written`."""
+    base = name.rsplit(".", 1)[0]
+    renditions = []
+    for rendition in kept.renditions if kept else []:
+        path = storage.save(
+            f"{base}.w{rendition.width}.{rendition.kind}", ContentFile(rendition.data)
+        )
+        written.append(path)
+        renditions.append({"name": path, "width": rendition.width, "type": rendition.mime})
+    return renditions
 
 
 def delete_files(image):
@@ -112,14 +118,7 @@ def adopt(name, storage=None):
         return None
     written = []
     try:
-        base = name.rsplit(".", 1)[0]
-        renditions = []
-        for rendition in kept.renditions if kept else []:
-            path = storage.save(
-                f"{base}.w{rendition.width}.{rendition.kind}", ContentFile(rendition.data)
-            )
-            written.append(path)
-            renditions.append({"name": path, "width": rendition.width, "type": rendition.mime})
+        renditions = _write_renditions(storage, name, kept, written)
         digest = hashlib.sha256(data).hexdigest()
         with transaction.atomic():
             image = Image(
