@@ -27,11 +27,12 @@ REFERENCE_RE = re.compile(r"^ {0,3}\[[^\]\n]{1,1000}+\]:[ \t]*<?([^\s>]{1,2000}+
 HREF_RE = re.compile(r'<a\b[^<>]{0,2000}?\shref="([^"]{1,2000}+)"', re.IGNORECASE)
 ALT_RE = re.compile(r"\salt\s*=", re.IGNORECASE)
 NEWLINE_RE = re.compile(r"\n")
-SETEXT_RE = re.compile(r"^ {0,3}(=|-)\1*[ \t]*$")
-# A line under which "---" is a rule or a list's item, not a heading's underline.
-SETEXT_BLOCKERS_RE = re.compile(r"^ {0,3}(?:[-*+>|#]|[0-9]{1,9}[.)]\s|[-=]+\s*$)")
-CODE_SPAN_RE = re.compile(r"(`++)(?!`)[^\n]{0,10000}?(?<!`)\1(?!`)")
-COMMENT_RE = re.compile(r"<!--.{0,100000}?-->", re.DOTALL)
+# Python-Markdown's setext underline: no indent, one kind of mark (tested: "  ---" is a rule,
+# "-=-" text).
+SETEXT_RE = re.compile(r"^(=+|-+) *$")
+# A block that starts indented is code, whatever is under it.
+INDENTED_RE = re.compile(r"^(?: {4}|\t)")
+BACKTICKS_RE = re.compile(r"`+")
 # Stored with a post (and sent with each preview): a body of a thousand broken images needs
 # no more to be told so.
 MAX_PROBLEMS = 200
@@ -153,18 +154,18 @@ def messages(stored):
 class _Source:
     """The Markdown with what is not prose masked (fenced code, inline code, HTML comments:
     the same length, newlines kept), so that what looks like a heading, an image or a link
-    inside code is not taken for one; and line numbers found by bisection, not by counting."""
+    inside code is not taken for one; and line numbers found by bisection, not by counting.
+    Every pass is linear in the length of the body: an article of a megabyte, or of ten
+    thousand unclosed backticks and comments, is checked as fast as it is rendered."""
 
     def __init__(self, body):
-        self.body = body
+        # As Python-Markdown reads it (a browser's form sends CRLF); lines stay the same.
+        self.body = body = body.replace("\r\n", "\n").replace("\r", "\n")
         self.starts = [0, *(m.end() for m in NEWLINE_RE.finditer(body))]
         self.fences = []  # (line number of the opening fence, its info string)
-        self.headings = []  # (line number, level)
         masked = []
-        lines = body.split("\n")
         open_fence = None
-        previous = ""  # the last line of prose, for setext headings
-        for number, line in enumerate(lines, 1):
+        for number, line in enumerate(body.split("\n"), 1):
             match = FENCE_RE.match(line)
             if open_fence is not None:
                 masked.append(" " * len(line))
@@ -180,17 +181,11 @@ class _Source:
                 open_fence = match.group(1)
                 self.fences.append((number, match.group(2).strip()))
                 masked.append(" " * len(line))
-                previous = ""
                 continue
-            if heading := HEADING_RE.match(line):
-                self.headings.append((number, len(heading.group(1))))
-            elif (underline := SETEXT_RE.match(line)) and _may_be_setext(previous):
-                self.headings.append((number - 1, 1 if underline.group(1) == "=" else 2))
-            previous = line
-            masked.append(line)
-        text = "\n".join(masked)
-        text = CODE_SPAN_RE.sub(lambda m: _blank(m.group()), text)
-        self.masked = COMMENT_RE.sub(lambda m: _blank(m.group()), text)
+            masked.append(_mask_code_spans(line))
+        self.masked = _mask_comments("\n".join(masked))
+        self.headings = _headings(self.masked.split("\n"))  # (line number, level)
+        self._after = {}  # where the next formula of each form is looked for
 
     def line(self, index):
         return bisect_right(self.starts, index)
@@ -200,25 +195,106 @@ class _Source:
         for match in pattern.finditer(self.masked):
             yield self.line(match.start()), match
 
-    def line_of(self, tex, display, after):
-        """The line where the formula `tex` is written, at or after index `after` (the same
-        formula twice is two lines), and the index to search the next one from."""
+    def line_of(self, tex, display):
+        """The line where the formula `tex` is written. The renderer reports formulas in the
+        order they are written (display and inline ones each), so each search goes on from
+        the last one's place, and a formula written twice is found twice; prose only, so
+        the same TeX in inline code is not taken for it."""
         forms = DISPLAY_FORMS if display else INLINE_FORMS
         needles = [f"{opening}{tex}{closing}" for opening, closing in forms]
         needles += [tex, tex.strip().split("\n", 1)[0].strip()]
-        for needle in needles:
-            index = self.body.find(needle, after) if needle else -1
-            if index >= 0:
-                return self.line(index), index + 1
-        return None, after
+        after = self._after.get(display, 0)
+        for start in (after, 0) if after else (0,):
+            for needle in needles:
+                index = self.masked.find(needle, start) if needle else -1
+                if index >= 0:
+                    self._after[display] = index + 1
+                    return self.line(index)
+        return None
 
 
 def _blank(text):
     return "".join(c if c == "\n" else " " for c in text)
 
 
-def _may_be_setext(previous):
-    return bool(previous.strip()) and not SETEXT_BLOCKERS_RE.match(previous)
+def _mask_code_spans(line):
+    """The line with its code spans blanked: a run of backticks (not after a backslash)
+    opens a span that the next run of the same length closes, as Python-Markdown reads it;
+    a run no later run matches is text. Each run is looked at once or twice."""
+    runs = [(m.start(), m.end()) for m in BACKTICKS_RE.finditer(line)]
+    if len(runs) < 2:
+        return line
+    by_length = {}
+    for number, (start, end) in enumerate(runs):
+        by_length.setdefault(end - start, []).append(number)
+    spans = []
+    number = 0
+    while number < len(runs):
+        start, end = runs[number]
+        if start and line[start - 1] == "\\":
+            number += 1
+            continue
+        same = by_length[end - start]
+        later = bisect_right(same, number)
+        if later == len(same):
+            number += 1
+            continue
+        closer = same[later]
+        spans.append((start, runs[closer][1]))
+        number = closer + 1
+    if not spans:
+        return line
+    pieces, done = [], 0
+    for start, end in spans:
+        pieces += [line[done:start], " " * (end - start)]
+        done = end
+    pieces.append(line[done:])
+    return "".join(pieces)
+
+
+def _mask_comments(text):
+    """The text with each closed HTML comment blanked; an unclosed one is left as it is
+    (no later "-->" can close it either, so the search stops there)."""
+    pieces, done = [], 0
+    while (start := text.find("<!--", done)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        end += 3
+        pieces += [text[done:start], _blank(text[start:end])]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def _headings(lines):
+    """(line number, level) of the headings among the masked lines: ATX headings anywhere,
+    setext ones where Python-Markdown takes them: the underline right below the first line
+    of a block (after a blank line, a heading or the start), whatever that line holds
+    ("- item" over "---" is a heading there, tested)."""
+    found = []
+    first = None  # the first line of the current block while it is the only one
+    start_of_block = True
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            first = None
+            start_of_block = True
+            continue
+        if heading := HEADING_RE.match(line):
+            found.append((number, len(heading.group(1))))
+            first, start_of_block = None, True
+            continue
+        if first is not None and (underline := SETEXT_RE.match(line)):
+            found.append((number - 1, 1 if underline.group(1) == "=" else 2))
+            first, start_of_block = None, True
+            continue
+        first = number if start_of_block and _may_be_setext(line) else None
+        start_of_block = False
+    return found
+
+
+def _may_be_setext(line):
+    return not INDENTED_RE.match(line)
 
 
 def find(body, rendered, *, summary="", category_chosen=True, posts_named=None, images_named=None):
@@ -226,12 +302,12 @@ def find(body, rendered, *, summary="", category_chosen=True, posts_named=None, 
     `body`; `posts_named(slugs)` gives {slug: whether readers can see it} of those posts
     that exist, `images_named(srcs)` {src: alt text, or None for an image of this site that
     does not exist} of the addresses it can judge (both may be None: nothing is looked up).
-    At most MAX_PROBLEMS are returned, and how many there were."""
+    At most MAX_PROBLEMS are returned (every failed formula among them first), and how
+    many there were."""
     source = _Source(body)
     problems = []
-    cursor = {}
     for tex, display, kind, why in rendered.formula_problems:
-        line, cursor[tex] = source.line_of(tex, display, cursor.get(tex, 0))
+        line = source.line_of(tex, display)
         code = "formula" if kind == "failed" else "tex_dropped"
         problems.append(Problem(code, line, tex.strip(), why))
     problems += [Problem("code_language", line) for line, info in source.fences if not info]
@@ -246,8 +322,11 @@ def find(body, rendered, *, summary="", category_chosen=True, posts_named=None, 
         problems.append(Problem("category"))
     if not summary.strip() and _mostly_placeholders(rendered.excerpt):
         problems.append(Problem("summary", None, rendered.excerpt))
-    problems.sort(key=lambda p: (p.line is None, p.line or 0))
-    return problems[:MAX_PROBLEMS], len(problems)
+    # Formulas that failed come first when some must be left out: publishing asks about
+    # them, from what is kept (blog.admin.posts).
+    kept = sorted(problems, key=lambda p: p.code != "formula")[:MAX_PROBLEMS]
+    kept.sort(key=lambda p: (p.line is None, p.line or 0))
+    return kept, len(problems)
 
 
 def _images(source, images_named):
@@ -295,7 +374,10 @@ def _links(source, posts_named):
 
 
 def _article_slug(url):
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1": no address at all, so none of this blog's
+        return None
     if parts.scheme or parts.netloc or not parts.path.startswith("/"):
         return None
     try:

@@ -360,7 +360,10 @@ def _stored(storage, name):
 
 
 def _of_this_site(src):
-    parts = urlsplit(src)
+    try:
+        parts = urlsplit(src)
+    except ValueError:  # "http://[::1": an address of no site, this one's neither
+        return False
     return not (parts.scheme or parts.netloc or src.startswith(("#", "data:")))
 
 

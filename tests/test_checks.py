@@ -325,3 +325,128 @@ def test_editing_an_images_alt_text_reaches_the_posts_that_show_it(
     admin_client.post(reverse("admin:blog_image_change", args=[image.pk]), {"alt": "一张示意图"})
     post.refresh_from_db()
     assert 'alt="一张示意图"' in post.body_html and post.problems == []
+
+
+# --- Bodies that once broke the checks (issue 13's second review) ---------------------------
+
+
+def _checked_in(body):
+    """Seconds that checking `body` took (its masking and lines; the renderer's work aside)."""
+    import time
+
+    started = time.perf_counter()
+    checks._Source(body)
+    return time.perf_counter() - started
+
+
+def _stairs(size):
+    """Runs of backticks each one longer than the last: none is closed by a later one."""
+    runs, length = [], 1
+    while sum(map(len, runs)) + len(runs) < size:
+        runs.append("`" * length)
+        length += 1
+    return " ".join(runs)
+
+
+@pytest.mark.parametrize(
+    ("unclosed", "closed"),
+    [
+        ((lambda size: ("<!-- " * size)[:size]), (lambda size: ("<!-- --> " * size)[:size])),
+        (_stairs, (lambda size: ("`x` y " * size)[:size])),
+    ],
+    ids=["comments", "backticks"],
+)
+def test_unclosed_openers_cost_no_more_than_closed_ones(unclosed, closed):
+    # Each unclosed opener once sent the search for its closer over the rest of the body (or
+    # 10,000 characters of its line, from each backtick of a run): 158 s for a megabyte of
+    # comments, 3 s for 20 KB of backticks. Not a time but a ratio, measured here against
+    # the same length of closed ones.
+    baseline = min(_checked_in(closed(40_000)) for _ in range(3))
+    assert min(_checked_in(unclosed(40_000)) for _ in range(2)) < 5 * baseline + 0.01
+
+
+def test_code_spans_and_comments_are_masked_as_markdown_reads_them():
+    source = checks._Source("a `code` b ``x ` y`` c \\`not` d `open\n<!-- gone --> e <!-- open")
+    first, second = source.masked.split("\n")
+    assert first == "a        b           c \\`not     open"
+    assert second == "              e <!-- open"
+
+
+def test_a_heading_inside_a_comment_is_not_one(make_post):
+    body = "## 二级\n\n<!--\n#### 注释里的四级\n-->\n\n正文。"
+    assert make_post(body=body, summary="摘要。").problems == []
+
+
+def test_a_body_with_crlf_lines_is_checked_like_one_with_lf(make_post):
+    body = "二级\r\n---\r\n\r\n### 三级\r\n\r\n```\r\nx\r\n```\r\n"
+    assert codes(make_post(body=body, summary="摘要。")) == [("code_language", 6)]
+    skipped = "## 二级\r\n\r\n#### 四级\r\n"
+    assert codes(make_post(body=skipped, summary="摘要。")) == [("heading_skip", 3)]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # The underline under a block's second line is a rule, not a heading's (tested
+        # against Python-Markdown: "<p>a b</p><hr>").
+        ("# 一级\n\n第一行\n第二行\n---\n\n#### 四级", [("heading_skip", 7)]),
+        # Under a block's first line it is one, whatever the line holds.
+        ("## 二级\n\n- 列表\n---\n\n#### 四级", [("heading_skip", 6)]),
+        ("### 三级\n\n- 列表\n---", [("heading_skip", 1)]),
+        # Indented underlines are rules or text.
+        ("# 一级\n\n文字\n  ---\n\n### 三级", [("heading_skip", 6)]),
+    ],
+)
+def test_setext_headings_are_found_where_python_markdown_finds_them(make_post, body, expected):
+    assert codes(make_post(body=body, summary="摘要。")) == expected
+
+
+def test_setext_headings_agree_with_the_rendered_page():
+    import re
+
+    from blog.rendering import render_markdown
+
+    bodies = ["- 列表\n---", "第一行\n第二行\n---", "文字\n  ---", "x\n==\n\n    缩进\n---"]
+    bodies += ["a\n---\nb\n---", "<!-- c -->\nx\n---", "x\n-=-"]
+    for body in bodies:
+        html = render_markdown(body).html
+        assert len(checks._Source(body).headings) == len(re.findall("<h[1-6]", html)), body
+
+
+def test_a_formula_is_found_in_prose_not_in_inline_code_before_it(make_post):
+    body = "代码 `$\\frac{a$` 在前。\n\n公式 $\\frac{a$ 在这里。"
+    assert codes(make_post(body=body, summary="摘要。")) == [("formula", 3)]
+
+
+def test_many_broken_formulas_each_have_their_own_line(make_post):
+    body = "\n\n".join(f"第 {n} 个 $\\frac{{{n}$ 与 $$\\foo{n}$$" for n in range(80))
+    post = make_post(body=body, summary="摘要。", status="draft")
+    lines = [row[1] for row in post.problems]
+    assert post.problem_count == 160
+    assert lines[:4] == [1, 1, 3, 3] and lines == sorted(lines)
+
+
+def test_failed_formulas_are_kept_when_other_problems_are_cut(make_post):
+    images = "\n\n".join(f"![](https://example.com/{n}.png)" for n in range(checks.MAX_PROBLEMS))
+    post = make_post(body=f"{images}\n\n坏公式 $\\frac{{a$。", summary="摘要。", status="draft")
+    assert post.problem_count == checks.MAX_PROBLEMS + 1
+    assert len(post.problems) == checks.MAX_PROBLEMS
+    assert any(row[0] == "formula" for row in post.problems)
+
+
+def test_publishing_asks_about_a_broken_formula_after_many_other_problems(admin_client, category):
+    images = "\n\n".join(f"![](https://example.com/{n}.png)" for n in range(checks.MAX_PROBLEMS))
+    body = f"{images}\n\n坏公式 $\\frac{{a$。"
+    asked = admin_client.post(
+        reverse("admin:blog_post_add"), post_form(category=category, body=body)
+    )
+    assert asked.status_code == 200 and "publish_anyway" in asked.content.decode()
+
+
+@pytest.mark.parametrize("address", ["http://[::1", "/media/../x.png", "/media/a\x00.png"])
+def test_an_unreadable_address_is_a_warning_not_a_failure(make_post, admin_client, address):
+    body = f'见[这里]({address})，图 ![]({address})，<a href="{address}">链接</a>。'
+    post = make_post(body=body, summary="摘要。")
+    assert post.problems is not None
+    answer = admin_client.post(reverse("admin:blog_post_preview"), {"body": body})
+    assert answer.status_code == 200

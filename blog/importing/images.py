@@ -106,7 +106,10 @@ class ImageCopier:
 
     def _locate(self, reference):
         """(the file as the post names it, its real path), or why no file is taken."""
-        path = unquote(urlsplit(reference).path)
+        try:
+            path = unquote(urlsplit(reference).path)
+        except ValueError:  # "http://[::1": no path to look for
+            return "image not found"
         if "\x00" in path or not path:
             return "image not found"
         outside = False
@@ -136,7 +139,10 @@ class ImageCopier:
             return hashlib.sha256(stored.read()).digest() == digest
 
     def _store(self, reference):
-        parts = urlsplit(reference)
+        try:
+            parts = urlsplit(reference)
+        except ValueError:  # "http://[::1": no file of the import, left as written
+            return None
         if parts.scheme or parts.netloc or reference.startswith(("#", "data:")):
             return None
         if reference.startswith(("/media/", "/static/")):

@@ -216,7 +216,10 @@ class PageTreeprocessor(Treeprocessor):
 
 
 def is_external(href):
-    parts = urlsplit(href.strip())
+    try:
+        parts = urlsplit(href.strip())
+    except ValueError:  # "http://[::1": not this site's, so treated as another's
+        return True
     return bool(parts.scheme in ("http", "https") and parts.netloc)
 
 
