@@ -232,9 +232,11 @@ def rerender(posts, progress=None):
             batch.append(post)
             changed += 1
         elif post.used_images:
-            # The same page, but an image it shows may have got its row since (adopted).
+            # The same page, but an image it shows may have got its row since (adopted);
+            # unless an edit saved meanwhile recorded the images of a newer text.
             with writing():
-                _record_images(post)
+                if Post.objects.filter(pk=post.pk, body=post.body).exists():
+                    _record_images(post)
         if len(batch) >= 200:
             store(batch)
             batch = []

@@ -13,9 +13,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import publishing, ratelimit
+from .. import ratelimit
 from ..images.checks import MAX_IMAGE_BYTES, ImageRefused
-from ..images.storing import delete_files, store
+from ..images.storing import alt_given, delete_files, store
 from ..models import Image, Post
 
 # An author pastes a few screenshots a minute; a script pastes thousands.
@@ -80,8 +80,7 @@ class ImageAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if "alt" in form.changed_data:
-            # The alt text stands in where a post gives none, in each page that shows it.
-            publishing.rerender(obj.posts.all())
+            alt_given(obj)
 
     def delete_model(self, request, obj):
         with transaction.atomic():

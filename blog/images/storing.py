@@ -8,11 +8,12 @@ If anything fails, what was written is removed.
 """
 
 import hashlib
-import io
+import re
 from contextlib import suppress
 from datetime import date
 from pathlib import PurePosixPath
 
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -22,6 +23,8 @@ from ..models import Image
 from .checks import MAX_IMAGE_BYTES, ImageRefused, cannot_process, examine
 from .renditions import CannotProcess, keep
 
+# How _write_renditions names a rendition: <the image's name less its suffix>.w<width>.<kind>.
+RENDITION_RE = re.compile(r"(.+)\.w[0-9]{1,5}\.(?:webp|avif|png|jpg|gif)")
 SUFFIXES = {"png": "png", "jpg": "jpg", "webp": "webp", "gif": "gif", "svg": "svg", "avif": "avif"}
 
 
@@ -45,6 +48,7 @@ def store(data, filename="", *, alt="", user=None, storage=None, name=None):
         if alt and not found.alt:
             found.alt = alt[:300]
             found.save(update_fields=["alt"])
+            alt_given(found)
         return found, False
     examined = examine(data, filename)
     try:
@@ -52,34 +56,44 @@ def store(data, filename="", *, alt="", user=None, storage=None, name=None):
     except CannotProcess:
         raise cannot_process(filename or "image") from None
     body = kept.data if kept else examined.data
-    digest = hashlib.sha256(body).hexdigest()
-    wanted = name or _name(filename, examined.kind, digest)
+    wanted = name or _name(filename, examined.kind, hashlib.sha256(body).hexdigest())
     written = []
     try:
         stored = storage.save(wanted, ContentFile(body))
         written.append(stored)
-        renditions = _write_renditions(storage, stored, kept, written)
         with transaction.atomic():
-            image = Image(
-                original_name=PurePosixPath(filename or stored).name[:255],
-                kind=examined.kind,
-                width=kept.width if kept else examined.width,
-                height=kept.height if kept else examined.height,
-                size=len(body),
-                digest=digest,
-                source_digest=received,
-                alt=alt[:300],
-                renditions=renditions,
-                uploaded_by=user,
-            )
-            image.file.name = stored
+            image = _row(stored, filename, examined, kept, body, received, storage, written)
+            image.alt, image.uploaded_by = alt[:300], user
             image.save()
     except BaseException:
-        for path in written:
-            storage.delete(path)
+        _remove(storage, written)
         raise
     image.removed = examined.removed
     return image, True
+
+
+def alt_given(image):
+    """An image's alt text was given or changed: it stands in where a post gives none, in
+    each page that shows the image."""
+    from ..publishing import rerender
+
+    rerender(image.posts.all())
+
+
+def _row(name, filename, examined, kept, body, received, storage, written):
+    """The Image (not saved yet) of the file kept at `name`, its renditions written beside
+    it (added to `written`)."""
+    return Image(
+        file=name,
+        original_name=PurePosixPath(filename or name).name[:255],
+        kind=examined.kind,
+        width=kept.width if kept else examined.width,
+        height=kept.height if kept else examined.height,
+        size=len(body),
+        digest=hashlib.sha256(body).hexdigest(),
+        source_digest=received,
+        renditions=_write_renditions(storage, name, kept, written),
+    )
 
 
 def _write_renditions(storage, name, kept, written):
@@ -95,6 +109,12 @@ def _write_renditions(storage, name, kept, written):
     return renditions
 
 
+def _remove(storage, names):
+    for path in names:
+        with suppress(OSError):  # what could not be removed is no reason to hide why
+            storage.delete(path)
+
+
 def delete_files(image):
     """The image's files, when its row is deleted (the admin does this after the delete)."""
     for path in image.stored_names():
@@ -102,47 +122,63 @@ def delete_files(image):
             image.file.storage.delete(path)
 
 
-def adopt(name, storage=None):
+def adopt(name, storage=None, written=None):
     """The Image for a file the storage already holds without a row (an import made before
-    images had rows), made from it in place: its renditions are written beside it, the file
-    itself is left as it is. None when it is not an image the blog takes."""
+    images had rows), made from it in place: cleaned as an upload is (EXIF and location
+    taken out, turned upright) and written again under its own name, so the address posts
+    give stays; renditions written beside it. None when it is not an image the blog takes,
+    or no file of the storage, or a rendition of another image. The renditions' names are
+    added to `written` (an import removes them if its transaction is rolled back)."""
     storage = storage or default_storage
     if (found := Image.objects.filter(file=name).first()) is not None:
         return found
+    if _is_rendition(name):
+        return None
     try:
         with storage.open(name, "rb") as stored:
             data = stored.read(MAX_IMAGE_BYTES + 1)
         examined = examine(data, PurePosixPath(name).name)
-        kept = keep(examined.data, examined.kind) if examined.kind != "svg" else None
-    except (ImageRefused, CannotProcess, OSError):
-        return None
-    written = []
+        kept = keep(examined.data, examined.kind)
+    except (ImageRefused, CannotProcess, SuspiciousFileOperation, OSError, ValueError):
+        return None  # "../x.png", a NUL in the name, a file that is gone or no image
+    body = kept.data if kept else examined.data
+    made = []
     try:
-        renditions = _write_renditions(storage, name, kept, written)
-        digest = hashlib.sha256(data).hexdigest()
         with transaction.atomic():
-            image = Image(
-                original_name=PurePosixPath(name).name[:255],
-                kind=examined.kind,
-                # As the file is (not turned upright: it was not rewritten).
-                width=examined.width if examined.kind == "svg" else _stored_size(data)[0],
-                height=examined.height if examined.kind == "svg" else _stored_size(data)[1],
-                size=len(data),
-                digest=digest,
-                source_digest=digest,
-                renditions=renditions,
-            )
-            image.file.name = name
+            image = _row(name, name, examined, kept, body, hashlib.sha256(data).hexdigest(),
+                         storage, made)  # fmt: skip
             image.save()
+            if body != data:
+                _replace(storage, name, body, data)
     except BaseException:
-        for path in written:
-            storage.delete(path)
+        _remove(storage, made)
         raise
+    if written is not None:
+        written.extend(made)
     return image
 
 
-def _stored_size(data):
-    from PIL import Image as PILImage
+def _replace(storage, name, body, original):
+    """`name` holding `body` in place of `original`. The storage API has no rename, so the
+    file is deleted and saved again; if that save fails, the original is put back."""
+    storage.delete(name)
+    try:
+        saved = storage.save(name, ContentFile(body))
+    except BaseException:
+        storage.save(name, ContentFile(original))
+        raise
+    if saved != name:  # someone else's file took the name meanwhile: ours is not needed
+        storage.delete(saved)
+        raise OSError(f"could not write {name} again")
 
-    with PILImage.open(io.BytesIO(data)) as image:
-        return image.size
+
+def _is_rendition(name):
+    """Whether `name` is one of a kept image's renditions (a post may link to one)."""
+    if not (match := RENDITION_RE.fullmatch(name)):
+        return False
+    candidates = Image.objects.filter(file__startswith=f"{match.group(1)}.")
+    return any(
+        rendition.get("name") == name
+        for renditions in candidates.values_list("renditions", flat=True)
+        for rendition in renditions
+    )

@@ -375,7 +375,7 @@ class Importer:
                 if same and existing.source_key == plan.key:
                     if plan.images.adoptable:  # its images get rows, and its page them
                         for name in sorted(plan.images.adoptable):
-                            adopt(name, self.storage)
+                            adopt(name, self.storage, written)
                         publishing.rerender(Post.objects.filter(pk=existing.pk))
                     return "unchanged"
                 post = existing or Post()
@@ -405,7 +405,7 @@ class Importer:
                     if kept.file.name != name:
                         raise ImportProblem(f"could not store the image as {name}")
                 for name in sorted(plan.images.adoptable):
-                    adopt(name, self.storage)
+                    adopt(name, self.storage, written)
                 publishing.save_post(post, tags=tags, edited_at=edited)
         except BaseException:
             for name in written:
