@@ -25,6 +25,10 @@ def new_epoch():
 # Tags a post may carry: far more than any article needs, and each new one costs a row; a
 # form of 3,000 names took 7.5 s to save, and a request may carry a hundred times that.
 MAX_TAGS = 50
+# Files under the media address without an Image row are looked up in the storage (an S3
+# bucket answers each in tens of milliseconds) this many times a render, so a preview of a
+# body naming hundreds of them stays quick; the rest go unchecked.
+MAX_STORAGE_LOOKUPS = 10
 
 
 def validate_tags(names):
@@ -315,16 +319,20 @@ class Post(models.Model):
         """{src: alt text, or None when it does not exist} of the addresses among `srcs` this
         site would serve: kept images, other files of the media storage, the site's static
         files (the demo's diagrams), and paths of its own that lead nowhere. Addresses of
-        other sites are left out: nothing is fetched to check them."""
+        other sites are left out: nothing is fetched to check them, and a storage asked
+        about files without rows (a request each to a bucket) is asked about a few only."""
         known = {image.address: image.alt for image in self.used_images}
         storage = _media_storage()
         base = _media_base_url(storage)
         static = "/" + settings.STATIC_URL.lstrip("/")
+        lookups = MAX_STORAGE_LOOKUPS
         for src in srcs:
             if src in known:
                 continue
             if name := storage_name(src, base):
-                known[src] = "" if _stored(storage, name) else None  # stored before rows
+                if lookups:  # stored before rows, or not at all
+                    lookups -= 1
+                    known[src] = "" if _stored(storage, name) else None
             elif src.startswith(static):
                 known[src] = "" if _static_file_exists(src[len(static) :]) else None
             elif _of_this_site(src):
