@@ -3,8 +3,8 @@
 The file's bytes decide, never its name or the type a browser claims: a text file renamed
 `.png` is refused, a PNG named `.jpg` is a PNG. Raster images are opened by Pillow (which
 refuses truncated and corrupt files when it decodes them here, not later on a page) and must
-be PNG, JPEG, WebP or GIF within MAX_PIXELS; an SVG is accepted only as blog.images.svg
-rebuilds it from the parts that only draw.
+be PNG, JPEG, WebP, AVIF or GIF within MAX_PIXELS, an animation within MAX_FRAMES too; an SVG
+is accepted only as blog.images.svg rebuilds it from the parts that only draw.
 """
 
 import io
@@ -26,6 +26,9 @@ MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 50_000_000
 # An animation decodes every frame: this many pixels in all (a 480 × 270 GIF of 700 frames).
 MAX_ANIMATION_PIXELS = 100_000_000
+# Every frame is decoded here: a 20 MB GIF of 870,000 one-pixel frames would take half a
+# minute, though its pixels in all are far below MAX_ANIMATION_PIXELS.
+MAX_FRAMES = 10_000
 # Beyond any screen, and beyond what the encoders of renditions take (WebP: 16,383).
 MAX_SIDE = 30_000
 # A camera's JPEG with a second picture inside (MPO) is a JPEG to a browser.
@@ -97,6 +100,8 @@ def _raster(data, shown):
                 if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
                     raise _too_many_pixels(shown, width, height)
                 frames = getattr(image, "n_frames", 1) if image.format != "MPO" else 1
+                if frames > MAX_FRAMES:
+                    raise _too_many_frames(shown, frames)
                 if frames * width * height > MAX_ANIMATION_PIXELS:
                     raise _too_many_pixels(shown, width, height)
                 # Decoding the whole (every frame of an animation) finds truncated and
@@ -110,7 +115,8 @@ def _raster(data, shown):
         raise
     except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError):
         raise _too_many_pixels(shown, 0, 0) from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, MemoryError):
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, MemoryError,
+            ArithmeticError, TypeError):  # fmt: skip
         raise not_an_image from None
     if not width or not height:
         raise not_an_image
@@ -138,4 +144,11 @@ def _too_many_pixels(shown, width, height):
             "side": f"{MAX_SIDE:,}",
             "frames": MAX_ANIMATION_PIXELS // 1_000_000,
         }
+    )
+
+
+def _too_many_frames(shown, frames):
+    return ImageRefused(
+        _("%(name)s has %(frames)s frames; an animation may have at most %(limit)s.")
+        % {"name": shown, "frames": f"{frames:,}", "limit": f"{MAX_FRAMES:,}"}
     )

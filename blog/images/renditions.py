@@ -1,32 +1,41 @@
 """The file kept for an image and its renditions, made once, on upload (Pillow).
 
-The kept file is the author's own bytes unless they carry something a reader should not get
-or see wrongly: a camera's EXIF (the GPS position of the author's home among it), XMP,
-comments, text chunks, or an orientation the pixels do not have yet. Then the image is
-turned upright and written again without any of it (PNG losslessly, JPEG and WebP at a
-quality a reader cannot tell from the original); the colour profile stays.
+The kept file has only what draws the picture (an allowlist, blog.images.strip): a PNG's,
+JPEG's, WebP's or GIF's image data, palette, transparency, colour profile and animation
+controls are copied, and nothing else is: not a camera's EXIF (the GPS position of the
+author's home among it), XMP, comments, text chunks, C2PA manifests, thumbnails, a program's
+private chunks or what follows the file's end. The pixels stay the author's, bit for bit, and
+a file with nothing else in it is kept byte for byte. Pillow writes the file again, without
+any metadata, in two cases: an image with an EXIF orientation its pixels do not have yet is
+turned upright (PNG losslessly, JPEG and WebP at a quality a reader cannot tell from the
+original), and an AVIF is always written again, its boxes not being walked byte by byte
+(blog.images.strip says why). The colour profile stays.
 
 Renditions are the widths an article column needs on phones and high-density screens, in
 WebP and AVIF (where this Pillow can write it) and in the image's own format for browsers
-that take neither. Animations (GIF, animated WebP and PNG) and SVG are kept as they are: a
-rendition would stop the animation, and an SVG is sharp at every width already. A
+that take neither. Animations (GIF, animated WebP and PNG) and SVG have none: a rendition
+would stop the animation, and an SVG is sharp at every width already. A
 rendition an encoder cannot make (WebP stops at 16,383 pixels a side: a long screenshot) is
 left out; the others and the original still serve.
 """
 
 import io
+import struct
 from dataclasses import dataclass
 
 from PIL import Image as PILImage
 from PIL import ImageOps, features
 
+from .strip import strip
+
 WIDTHS = (480, 960, 1600)
 PILLOW_FORMAT = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP", "gif": "GIF", "avif": "AVIF"}
 MIME = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "avif": "image/avif"}
-# Metadata keys Pillow reads into `info` that say something about the author or the camera;
-# the encoders write some of them back (a JPEG's or GIF's comment) unless they are removed.
-REVEALING = {"exif", "xmp", "XML:com.adobe.xmp", "comment", "Raw profile type exif", "photoshop"}
+# What of Pillow's `info` an encoder may write back (some fall back to `info` for what they
+# are not given: a JPEG's comment does).
 KEPT_INFO = {"icc_profile", "transparency", "dpi", "lossless", "duration", "loop", "disposal"}
+# Given to every encoder, so that no default of theirs brings metadata back.
+NO_METADATA = {"exif": b"", "xmp": b""}
 ORIENTATION = 0x0112
 ENCODE = {
     "jpg": {"format": "JPEG", "quality": 82, "optimize": True, "progressive": True},
@@ -35,6 +44,23 @@ ENCODE = {
     # speed 8 of 10: a 1600 px photograph in about a tenth of a second.
     "avif": {"format": "AVIF", "quality": 60, "speed": 8},
 }
+SIXTEEN_BITS = ("I;16", "I;16B", "I;16L", "I;16N")
+# reduce() averages whole pixels in these modes; it refuses palettes, bilevel images and
+# 16-bit greys, and in an image with a key colour it would blend that colour away.
+REDUCIBLE = {"RGB", "RGBA", "L", "LA", "CMYK", "I", "F"}
+# What Pillow raises on files it opened but cannot process: beyond OSError and ValueError,
+# the arithmetic, type and struct errors of its readers and writers on fields a hostile file
+# sets (an OverflowError once: identical GIF frames merged into a delay no GIF can hold).
+PILLOW_ERRORS = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    MemoryError,
+    ArithmeticError,
+    TypeError,
+    struct.error,
+)
 
 
 class CannotProcess(ValueError):
@@ -63,40 +89,37 @@ class Kept:
 
 def keep(data, kind):
     """(the bytes to store, their size, the renditions) for an examined image, or None for
-    an SVG (kept as examined). Raises CannotProcess when Pillow fails on it."""
+    an SVG (kept as examined). Raises CannotProcess when Pillow fails on it, or when its
+    container cannot be walked (blog.images.strip.Malformed)."""
     if kind == "svg":
         return None
     try:
         return _keep(data, kind)
-    except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as exc:
+    except PILLOW_ERRORS as exc:
         raise CannotProcess(str(exc)) from exc
 
 
 def _keep(data, kind):
     with PILImage.open(io.BytesIO(data)) as image:
+        # A camera's MPO is its first picture (the strip ends a JPEG at its first EOI).
         animated = getattr(image, "n_frames", 1) > 1 and image.format != "MPO"
-        if animated or kind == "gif":
-            # Animations keep their frames; their metadata is at most a comment or XMP.
-            if _revealing(image):
-                data = _rewrite_animation(image, kind)
-            return Kept(data, image.width, image.height, [])
-        turn = image.getexif().get(ORIENTATION, 1) not in (0, 1)
-        if turn or _revealing(image) or image.format == "MPO":
+        if not animated and image.getexif().get(ORIENTATION, 1) not in (0, 1):
             icc = image.info.get("icc_profile")
-            upright = ImageOps.exif_transpose(image) if turn else image
+            upright = ImageOps.exif_transpose(image)
             data = _rewrite(upright, kind, image.info, icc)
             image = upright
+        elif kind == "avif" and animated:
+            data = _rewrite_animation(image, kind)
+        elif kind == "avif":
+            data = _rewrite(image, kind, image.info, image.info.get("icc_profile"))
+        if kind != "avif":
+            # Pillow's own file too: the allowlist decides what is kept, not its defaults.
+            data = strip(data, kind)
+        if animated or kind == "gif":
+            return Kept(data, image.width, image.height, [])
         width, height = image.size
         renditions = _renditions(image, kind)
     return Kept(data, width, height, renditions)
-
-
-def _revealing(image):
-    if REVEALING & set(image.info) or image.getexif():
-        return True
-    if getattr(image, "text", None):  # PNG tEXt/iTXt: software, author, sometimes a path
-        return True
-    return any(marker in ("APP1", "APP13", "COM") for marker, _ in getattr(image, "applist", []))
 
 
 def _bare(image):
@@ -124,14 +147,14 @@ def _rewrite(image, kind, info, icc):
         if "transparency" in info and image.mode in ("P", "L", "RGB"):
             options["transparency"] = info["transparency"]
     out = io.BytesIO()
-    image.save(out, **options)
+    image.save(out, **options, **NO_METADATA)
     return out.getvalue()
 
 
 def _rewrite_animation(image, kind):
     image.info = {key: value for key, value in image.info.items() if key in KEPT_INFO}
     out = io.BytesIO()
-    image.save(out, format=PILLOW_FORMAT[kind], save_all=True)
+    image.save(out, format=PILLOW_FORMAT[kind], save_all=True, **NO_METADATA)
     return out.getvalue()
 
 
@@ -145,28 +168,41 @@ def _formats(kind):
 
 def _eight_bits(image):
     """RGB or RGBA pixels for the encoders: 16-bit and float greys scaled down (a plain
-    convert clips them to white), CMYK and palettes converted."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+    convert clips them to white), CMYK and palettes converted, and a key colour (a PNG's
+    tRNS, `transparency`) made the alpha channel AVIF and WebP have instead."""
+    key = image.info.get("transparency")
+    if image.mode in SIXTEEN_BITS:
         image = image.convert("I")
     if image.mode == "I":
-        return image.point(lambda value: value / 256).convert("L").convert("RGB")
+        grey = image.point(lambda value: value / 256).convert("L")
+        if isinstance(key, int) and 0 <= key < 65536:
+            # Looked up among the 16-bit values: convert() would compare the key with greys
+            # already cut to 8 bits, and find none.
+            alpha = [255] * 65536
+            alpha[key] = 0
+            return PILImage.merge("RGBA", (grey, grey, grey, image.point(alpha, "L")))
+        return grey.convert("RGB")
     if image.mode == "F":
         return image.point(lambda value: value * 255).convert("L").convert("RGB")
-    if image.mode in ("RGB", "RGBA"):
+    if image.mode == "RGBA" or (image.mode == "RGB" and key is None):
         return image
-    alpha = "transparency" in image.info or "A" in image.mode
-    return image.convert("RGBA" if alpha else "RGB")
+    return image.convert("RGBA" if key is not None or "A" in image.mode else "RGB")
 
 
 def _renditions(image, kind):
     width, height = image.size
     widths = sorted({min(w, width) for w in WIDTHS})
-    # The largest width needed, reached in whole steps first (cheap, and the full-size
-    # image is never converted or copied for it), then resized exactly from there.
-    factor = width // max(widths)
-    base = image.reduce(factor) if factor >= 2 else image
     # A CMYK profile says nothing true about the RGB pixels made of it.
     icc = image.info.get("icc_profile") if image.mode != "CMYK" else None
+    base = image
+    if image.mode not in REDUCIBLE or "transparency" in image.info:
+        base = _eight_bits(image)
+    # The largest width needed, reached in whole steps first (cheap, and an RGB or grey image
+    # without a key colour is never converted or copied at full size for it), then resized
+    # exactly from there.
+    factor = width // max(widths)
+    if factor >= 2:
+        base = base.reduce(factor)
     base = _eight_bits(_bare(base))
     made = []
     for target in widths:
@@ -179,9 +215,10 @@ def _renditions(image, kind):
                 continue  # the kept file is that one
             frame = resized if suffix != "jpg" or resized.mode == "RGB" else resized.convert("RGB")
             out = io.BytesIO()
+            options = {**ENCODE[suffix], **NO_METADATA, **({"icc_profile": icc} if icc else {})}
             try:
-                frame.save(out, **ENCODE[suffix], **({"icc_profile": icc} if icc else {}))
-            except (OSError, ValueError):
+                frame.save(out, **options)
+            except PILLOW_ERRORS:
                 continue  # beyond this encoder (WebP's 16,383 px a side): the others serve
             made.append(Rendition(target, suffix, out.getvalue()))
     return made
