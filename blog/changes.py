@@ -126,7 +126,7 @@ def posts_tagged(tag_ids):
 
 PROJECT = Path(settings.BASE_DIR)
 # Where a save passes through on its way to the signal: never the line that decided to write.
-_PASSAGES = {Path(__file__), Path(__file__).with_name("models.py")}
+_PASSAGES = {Path(__file__), *Path(__file__).with_name("models").glob("*.py")}
 
 
 def _culprit():

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
+from . import revisions
 from .changes import posts_tagged, record, writing
 from .models import Category, ImageUse, Post, fallback_slug, unique_slug, validate_tags
 from .rendering import validate_article_size
@@ -32,6 +33,8 @@ STORED_FIELDS = (
     *EDITED_FIELDS, "status", "published_at", "first_published_at", "updated_at",
     "front_matter", "source_key",
 )  # fmt: skip
+# Read with them, not compared: moved on by every save that stores a change.
+READ_FIELDS = (*STORED_FIELDS, "version")
 
 
 def _tag_ids(post_ids):
@@ -46,8 +49,10 @@ def _tag_ids(post_ids):
 # --- Posts ------------------------------------------------------------------------------------
 
 
-def save_post(post, *, tags=None, time_chosen=None, edited_at=None):
-    """Creates or edits `post` (and sets its tags, if given, as a list of names).
+def save_post(post, *, tags=None, time_chosen=None, edited_at=None, user=None, restored=None):
+    """Creates or edits `post` (and sets its tags, if given, as a list of names). A save that
+    changes anything is a new revision of the post, made by `user` (blog.revisions); one
+    of revision number `restored`, when it brings that one back.
 
     `time_chosen` says whether the author picked `published_at` on purpose; when not, a post
     that becomes published now is dated now. Left out, a time given to a new post counts as
@@ -62,10 +67,12 @@ def save_post(post, *, tags=None, time_chosen=None, edited_at=None):
     with writing():
         before = None
         if post.pk:
-            before = Post.objects.filter(pk=post.pk).values(*STORED_FIELDS).first()
-        old_tags = {}
+            before = Post.objects.filter(pk=post.pk).values(*READ_FIELDS).first()
+        old_tags, old_names = {}, []
         if before is not None:
-            old_tags = {t.name.lower(): t.pk for t in post.tags.all()}
+            for tag in post.tags.all():
+                old_tags[tag.name.lower()] = tag.pk
+                old_names.append(tag.name)
         tags_changed = tags is not None and {n.lower() for n in tags} != set(old_tags)
 
         post.body = post.body.rstrip()
@@ -93,8 +100,8 @@ def save_post(post, *, tags=None, time_chosen=None, edited_at=None):
             changed = [f for f in STORED_FIELDS if getattr(post, f) != before[f]]
             if not changed and not tags_changed:
                 return post
-            if changed:
-                post.save(update_fields=[f.removesuffix("_id") for f in changed])
+            post.version = before["version"] + 1
+            post.save(update_fields=["version", *(f.removesuffix("_id") for f in changed)])
         if before is None and getattr(post, "used_images", None):
             _record_images(post, had=set())
         elif before is not None and before["body"] != post.body:
@@ -105,6 +112,7 @@ def save_post(post, *, tags=None, time_chosen=None, edited_at=None):
                 _address_nameless_tags(Tag.objects.filter(pk__in=_tag_ids([post.pk])))
             # A prefetched list would be stale now.
             getattr(post, "_prefetched_objects_cache", {}).pop("tags", None)
+        _record_revision(post, before, old_names, tags, user, restored)
         new_tags = set(old_tags.values()) | (_tag_ids([post.pk]) if tags_changed else set())
         record(
             posts={post.pk},
@@ -112,6 +120,34 @@ def save_post(post, *, tags=None, time_chosen=None, edited_at=None):
             tags=new_tags,
         )
     return post
+
+
+def _record_revision(post, before, old_names, tags, user, restored):
+    """The revision of this save; for a post saved before revisions were kept, first the one
+    of what it was, so that this change can be undone too."""
+    names = old_names if tags is None else tags
+    previous = None
+    if before is not None:
+        previous = {name: before[name] for name in revisions.FIELDS}
+        previous.update(body=before["body"], tags=sorted(old_names, key=str.lower))
+        revisions.baseline(post, {**previous, "updated_at": before["updated_at"]}, old_names)
+    extra = {"restored": restored} if restored else None
+    revisions.record(post, names, user=user, before=previous, extra=extra)
+    revisions.prune(post)
+
+
+def restore_revision(post, revision, *, user=None):
+    """Brings back what the author wrote in `revision` (title, address, category, tags,
+    summary, Markdown) as a new save; publication stays as it is, a decision of its own.
+    An address another post has taken since is not taken back."""
+    values = revision.values()
+    for name in ("title", "summary", "body"):
+        setattr(post, name, values[name])
+    if values["category_id"] and Category.objects.filter(pk=values["category_id"]).exists():
+        post.category_id = values["category_id"]
+    if not Post.objects.filter(slug=values["slug"]).exclude(pk=post.pk).exists():
+        post.slug = values["slug"]
+    return save_post(post, tags=values["tags"], user=user, restored=revision.number)
 
 
 def _record_images(post, had=None):

@@ -129,10 +129,11 @@ def test_alt_text_given_by_a_second_upload_reaches_the_pages(db, make_post, admi
 
 def test_a_body_naming_many_stored_files_asks_the_storage_a_few_times(db, make_post, monkeypatch):
     from blog import models
+    from blog.models import media
 
     asked = []
-    stored = models._stored
-    monkeypatch.setattr(models, "_stored", lambda *args: asked.append(args) or stored(*args))
+    stored = media.stored
+    monkeypatch.setattr(media, "stored", lambda *args: asked.append(args) or stored(*args))
     body = "\n\n".join(f"![图 {n}](/media/posts/many/{n}.png)" for n in range(40))
     post = make_post(body=body, summary="摘要。")
     assert 0 < len(asked) <= models.MAX_STORAGE_LOOKUPS

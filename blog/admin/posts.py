@@ -19,6 +19,7 @@ from ..importing.frontmatter import ImportProblem
 from ..importing.uploads import unpack_upload
 from ..models import Post, validate_tags
 from ..rendering import LIMIT_WARNING_PREFIX, validate_article_size
+from .revisions import RevisionsMixin
 
 
 class MarkdownUploadForm(forms.Form):
@@ -117,7 +118,7 @@ class PostForm(forms.ModelForm):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(RevisionsMixin, admin.ModelAdmin):
     form = PostForm
     change_list_template = "admin/blog/post/change_list.html"
     list_display = ("title", "category", "state", "published_at", "tag_list", "check_count")
@@ -154,7 +155,7 @@ class PostAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(self.preview_view),
             name="blog_post_preview",
         )
-        return [upload, live_preview, *super().get_urls()]
+        return [upload, live_preview, *self.revision_urls(), *super().get_urls()]
 
     def preview_view(self, request):
         """The writing room's live preview (blog.preview): for those who may write posts."""
@@ -239,6 +240,7 @@ class PostAdmin(admin.ModelAdmin):
             obj,
             tags=form.cleaned_data.get("tags", []),
             time_chosen="published_at" in form.changed_data,
+            user=request.user,
         )
         for warning in obj.render_warnings:
             if warning.startswith(LIMIT_WARNING_PREFIX):  # a rendering limit, not a formula

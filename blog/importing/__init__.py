@@ -406,7 +406,7 @@ class Importer:
                         raise ImportProblem(f"could not store the image as {name}")
                 for name in sorted(plan.images.adoptable):
                     adopt(name, self.storage, written)
-                publishing.save_post(post, tags=tags, edited_at=edited)
+                publishing.save_post(post, tags=tags, edited_at=edited, user=self.user)
         except BaseException:
             for name in written:
                 self.storage.delete(name)

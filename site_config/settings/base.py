@@ -280,6 +280,8 @@ BLOG = {
     "TRUSTED_PROXIES": env.int("BLOG_TRUSTED_PROXIES", default=0),
     # Where the admin lives (site_config/urls.py); everything else finds it by reverse().
     "ADMIN_PATH": _admin_path(env.str("BLOG_ADMIN_PATH", default="admin/")),
+    # A post's revisions (blog.revisions): all of the last this many days, then one a day.
+    "REVISIONS_KEEP_DAYS": env.int("BLOG_REVISIONS_KEEP_DAYS", default=30),
 }
 
 # The admin posts an article form-encoded, where a byte of Chinese takes three ("%E5"): an
