@@ -3,16 +3,18 @@ a second import: cleaned as an upload is, never from outside the storage or of a
 nothing left behind when an import rolls back; and what an image's alt text changes."""
 
 import contextlib
+import errno
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.management import call_command
 from PIL import Image as PILImage
 
 from blog import publishing
-from blog.images.storing import store
+from blog.images.storing import adopt, store
 from blog.importing import Importer
 from blog.models import Image, ImageUse, Post
 from tests.pictures import png
@@ -62,6 +64,56 @@ def test_a_rendition_named_by_a_post_is_not_adopted_as_an_image(db, make_post, a
     make_post(body=f"![小图](/media/{rendition})", summary="摘要。")
     call_command("rerender_posts")
     assert list(Image.objects.all()) == [image]
+
+
+def test_a_rendition_the_storage_renamed_is_not_adopted_either(db, make_post, admin_user):
+    # Files already at the renditions' names make the storage add to theirs (fig.w480_AbC.webp).
+    plain = {f"posts/x/fig.w{w}.{kind}" for w in (480, 960) for kind in ("webp", "avif", "png")}
+    for name in plain:
+        default_storage.save(name, ContentFile(b"taken"))
+    image, _new = store(png((1200, 600)), "fig.png", user=admin_user, name="posts/x/fig.png")
+    renamed = [r["name"] for r in image.renditions if r["name"] not in plain]
+    assert renamed
+    make_post(body="".join(f"![小图](/media/{name})\n\n" for name in renamed), summary="摘要。")
+    call_command("rerender_posts")
+    assert list(Image.objects.all()) == [image]
+
+
+class FillsUp(FileSystemStorage):
+    """A disk that fills up part of the way through the next `failures` writes of `name`."""
+
+    def __init__(self, name, **kwargs):
+        super().__init__(**kwargs)
+        self.full_at, self.failures = name, 0
+
+    def _save(self, name, content):
+        if name == self.full_at and self.failures:
+            self.failures -= 1
+            Path(self.path(name)).write_bytes(content.read()[:100])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return super()._save(name, content)
+
+
+def test_a_disk_full_while_an_adopted_file_is_written_again_keeps_the_original(db, tmp_path):
+    storage = FillsUp("trip/photo.jpg", location=tmp_path)
+    original = camera_jpeg((1200, 600))
+    storage.save("trip/photo.jpg", ContentFile(original))
+    storage.failures = 1
+    assert adopt("trip/photo.jpg", storage) is None
+    assert (tmp_path / "trip" / "photo.jpg").read_bytes() == original
+    assert [path.name for path in (tmp_path / "trip").iterdir()] == ["photo.jpg"]
+    assert not Image.objects.exists()
+
+
+def test_when_not_even_the_original_can_be_written_back_it_is_kept_aside(db, tmp_path, caplog):
+    storage = FillsUp("trip/photo.jpg", location=tmp_path)
+    original = camera_jpeg((1200, 600))
+    storage.save("trip/photo.jpg", ContentFile(original))
+    storage.failures = 2
+    assert adopt("trip/photo.jpg", storage) is None
+    assert (tmp_path / "trip" / "photo.jpg.original").read_bytes() == original
+    assert "trip/photo.jpg.original" in caplog.text
+    assert not Image.objects.exists()
 
 
 def _as_before_rows(tmp_path):

@@ -127,6 +127,24 @@ def test_a_gif_pillow_cannot_write_again_is_no_server_error(admin_client):
     assert answer.status_code == 201, answer.content
 
 
+def avif_without_its_primary_item():
+    """An AVIF whose pitm box names an item it does not have: the decoder raises RuntimeError."""
+    data = bytearray(saved(PILImage.new("RGB", (64, 64), "red"), "AVIF"))
+    at = data.find(b"pitm") + 8  # past the box's type, version and flags
+    data[at : at + 2] = b"\x7f\x7f"
+    return bytes(data)
+
+
+def test_an_avif_the_decoder_fails_on_is_refused_by_name(admin_client):
+    answer = admin_client.post(
+        reverse("admin:blog_image_upload"),
+        {"file": SimpleUploadedFile("broken.avif", avif_without_its_primary_item())},
+    )
+    assert answer.status_code == 400, answer.content
+    assert "broken.avif" in answer.json()["error"]
+    assert not Image.objects.exists()
+
+
 # --- 3. Metadata: only what draws the picture is kept -----------------------------------------
 
 

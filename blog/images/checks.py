@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image as PILImage
-from PIL import UnidentifiedImageError
 
 from .imagesize import image_size
+from .renditions import PILLOW_ERRORS
 from .svg import UnsafeSVG, sanitize_svg
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -115,8 +115,7 @@ def _raster(data, shown):
         raise
     except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError):
         raise _too_many_pixels(shown, 0, 0) from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, MemoryError,
-            ArithmeticError, TypeError):  # fmt: skip
+    except PILLOW_ERRORS:  # UnidentifiedImageError among them
         raise not_an_image from None
     if not width or not height:
         raise not_an_image

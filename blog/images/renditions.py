@@ -50,9 +50,11 @@ SIXTEEN_BITS = ("I;16", "I;16B", "I;16L", "I;16N")
 REDUCIBLE = {"RGB", "RGBA", "L", "LA", "CMYK", "I", "F"}
 # What Pillow raises on files it opened but cannot process: beyond OSError and ValueError,
 # the arithmetic, type and struct errors of its readers and writers on fields a hostile file
-# sets (an OverflowError once: identical GIF frames merged into a delay no GIF can hold).
+# sets (an OverflowError once: identical GIF frames merged into a delay no GIF can hold;
+# a RuntimeError from the AVIF decoder for a primary item that is not there).
 PILLOW_ERRORS = (
     OSError,
+    RuntimeError,
     ValueError,
     SyntaxError,
     EOFError,

@@ -8,7 +8,7 @@ If anything fails, what was written is removed.
 """
 
 import hashlib
-import re
+import logging
 from contextlib import suppress
 from datetime import date
 from pathlib import PurePosixPath
@@ -23,8 +23,8 @@ from ..models import Image
 from .checks import MAX_IMAGE_BYTES, ImageRefused, cannot_process, examine
 from .renditions import CannotProcess, keep
 
-# How _write_renditions names a rendition: <the image's name less its suffix>.w<width>.<kind>.
-RENDITION_RE = re.compile(r"(.+)\.w[0-9]{1,5}\.(?:webp|avif|png|jpg|gif)")
+logger = logging.getLogger(__name__)
+
 SUFFIXES = {"png": "png", "jpg": "jpg", "webp": "webp", "gif": "gif", "svg": "svg", "avif": "avif"}
 
 
@@ -150,6 +150,9 @@ def adopt(name, storage=None, written=None):
             image.save()
             if body != data:
                 _replace(storage, name, body, data)
+    except OSError:  # the storage would not take the cleaned file: it stays as it was
+        _remove(storage, made)
+        return None
     except BaseException:
         _remove(storage, made)
         raise
@@ -160,25 +163,46 @@ def adopt(name, storage=None, written=None):
 
 def _replace(storage, name, body, original):
     """`name` holding `body` in place of `original`. The storage API has no rename, so the
-    file is deleted and saved again; if that save fails, the original is put back."""
+    file is deleted and saved again. The original is first copied aside: a write that fails
+    half-way (a full disk) leaves a part of a file at `name`, which is removed and the
+    original written back; were even that to fail, the copy aside keeps it, and the log
+    says where."""
+    aside = storage.save(f"{name}.original", ContentFile(original))
     storage.delete(name)
     try:
         saved = storage.save(name, ContentFile(body))
+        if saved != name:  # someone else's file took the name meanwhile: ours is not needed
+            storage.delete(saved)
+            raise OSError(f"could not write {name} again")
     except BaseException:
-        storage.save(name, ContentFile(original))
+        _restore(storage, name, original, aside)
         raise
-    if saved != name:  # someone else's file took the name meanwhile: ours is not needed
-        storage.delete(saved)
-        raise OSError(f"could not write {name} again")
+    storage.delete(aside)
+
+
+def _restore(storage, name, original, aside):
+    try:
+        with suppress(OSError):
+            if storage.exists(name):
+                storage.delete(name)  # what the failed write left
+        restored = storage.save(name, ContentFile(original))
+        if restored != name:
+            storage.delete(restored)
+            raise OSError(f"{name} is taken")
+    except Exception:
+        logger.exception("%s could not be written back; its original is kept as %s", name, aside)
+        return
+    storage.delete(aside)
 
 
 def _is_rendition(name):
-    """Whether `name` is one of a kept image's renditions (a post may link to one)."""
-    if not (match := RENDITION_RE.fullmatch(name)):
-        return False
-    candidates = Image.objects.filter(file__startswith=f"{match.group(1)}.")
+    """Whether `name` is one of a kept image's renditions (a post may link to one). Found in
+    the renditions the rows list, not read from the name: the storage may have added to a
+    rendition's name to keep it unique."""
+    folder = name.rpartition("/")[0]
+    beside = Image.objects.filter(file__startswith=f"{folder}/" if folder else "")
     return any(
         rendition.get("name") == name
-        for renditions in candidates.values_list("renditions", flat=True)
+        for renditions in beside.values_list("renditions", flat=True).iterator()
         for rendition in renditions
     )
