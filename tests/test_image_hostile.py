@@ -388,6 +388,46 @@ def test_the_key_colour_of_a_png_is_transparent_in_its_renditions(mode, clear, s
             assert small.getpixel((small.width - 10, 10))[3] >= 255 - near, rendition.kind
 
 
+def raw_png(width, height, depth, colour_type, row, key):
+    """A PNG Pillow would not write: each row `row`, the key colour `key` in the file's depth."""
+    header = struct.pack(">IIBBBBB", width, height, depth, colour_type, 0, 0, 0)
+    pixels = zlib.compress((b"\0" + row) * height)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"tRNS", key)
+        + chunk(b"IDAT", pixels)
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(
+    ("depth", "colour_type", "row", "key"),
+    [
+        (2, 0, bytes([0b01010101]) * 150 + b"\xff" * 150, struct.pack(">H", 1)),  # 2-bit grey
+        (4, 0, b"\x55" * 300 + b"\xff" * 300, struct.pack(">H", 5)),  # 4-bit grey
+        (
+            16,
+            2,
+            struct.pack(">3H", 0x1234, 0x5678, 0x9ABC) * 600
+            + struct.pack(">3H", 65535, 0, 0) * 600,
+            struct.pack(">3H", 0x1234, 0x5678, 0x9ABC),
+        ),  # 16-bit RGB
+    ],
+    ids=["2-bit grey", "4-bit grey", "16-bit RGB"],
+)
+def test_a_key_colour_in_a_depth_pillow_decodes_to_8_bits_stays_transparent(
+    depth, colour_type, row, key
+):
+    result = kept(raw_png(1200, 300, depth, colour_type, row, key), "key.png")
+    assert result.renditions
+    for rendition in result.renditions:
+        small = PILImage.open(io.BytesIO(rendition.data)).convert("RGBA")
+        near = 8 if rendition.kind == "avif" else 0
+        assert small.getpixel((10, 10))[3] <= near, rendition
+        assert small.getpixel((small.width - 10, 10))[3] >= 255 - near, rendition
+
+
 # --- 5. Too many frames ----------------------------------------------------------------------
 
 

@@ -103,6 +103,7 @@ def keep(data, kind):
 
 def _keep(data, kind):
     with PILImage.open(io.BytesIO(data)) as image:
+        _key_on_the_pixels_scale(image)
         # A camera's MPO is its first picture (the strip ends a JPEG at its first EOI).
         animated = getattr(image, "n_frames", 1) > 1 and image.format != "MPO"
         if not animated and image.getexif().get(ORIENTATION, 1) not in (0, 1):
@@ -122,6 +123,28 @@ def _keep(data, kind):
         width, height = image.size
         renditions = _renditions(image, kind)
     return Kept(data, width, height, renditions)
+
+
+# PNG greys of fewer than 8 bits, which Pillow decodes spread over 0–255: the highest value.
+LOW_BIT_GREYS = {"1": 1, "L;2": 3, "L;4": 15}
+
+
+def _key_on_the_pixels_scale(image):
+    """A PNG's key colour (tRNS) as Pillow's pixels hold it. The file gives it in its own bit
+    depth, and Pillow decodes a 2- or 4-bit grey spread over 0–255 and a 16-bit RGB cut to
+    8 bits, so compared as given it matches no pixel and the transparency is lost. Read
+    before the pixels are loaded, while the tile still names the file's raw mode."""
+    key = image.info.get("transparency")
+    if image.format != "PNG" or key is None or not image.tile:
+        return
+    raw = image.tile[0].args
+    raw = raw[0] if isinstance(raw, tuple) else raw
+    if raw in LOW_BIT_GREYS and isinstance(key, int):
+        image.info["transparency"] = key * 255 // LOW_BIT_GREYS[raw]
+    elif raw.startswith("RGB;16") and isinstance(key, tuple):
+        # Pixels that differ from the key in their low byte alone turn clear with it: Pillow
+        # keeps no more of a 16-bit colour than its high byte.
+        image.info["transparency"] = tuple(value >> 8 for value in key)
 
 
 def _bare(image):
