@@ -9,7 +9,6 @@ its inputs.
 """
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -17,27 +16,20 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .images.references import HTML_IMG_RE, IMAGE_RE, reference_images
-from .rendering.text import placeholders
+from ..images.references import HTML_IMG_RE, IMAGE_RE, reference_images
+from ..rendering.text import placeholders
+from .source import Source
 
-FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
-HEADING_RE = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)")
 LINK_RE = re.compile(r"(?<!!)\[[^\]\n]{0,1000}+\]\(\s*<?([^)\s>]{1,2000}+)")
 REFERENCE_RE = re.compile(r"^ {0,3}\[[^\]\n]{1,1000}+\]:[ \t]*<?([^\s>]{1,2000}+)", re.M)
 HREF_RE = re.compile(r'<a\b[^<>]{0,2000}?\shref="([^"]{1,2000}+)"', re.IGNORECASE)
 ALT_RE = re.compile(r"\salt\s*=", re.IGNORECASE)
-NEWLINE_RE = re.compile(r"\n")
-# Python-Markdown's setext underline: no indent, one kind of mark (tested: "  ---" is a rule,
-# "-=-" text).
-SETEXT_RE = re.compile(r"^(=+|-+) *$")
-# A block that starts indented is code, whatever is under it.
-INDENTED_RE = re.compile(r"^(?: {4}|\t)")
-BACKTICKS_RE = re.compile(r"`+")
+RENDERED_HEADING_RE = re.compile(r"<h([1-6])[\s>]")
+MAX_TAG = 2000  # characters of an <img> tag looked at for its alt
+HEADINGS_AHEAD = 20
 # Stored with a post (and sent with each preview): a body of a thousand broken images needs
 # no more to be told so.
 MAX_PROBLEMS = 200
-DISPLAY_FORMS = (("$$", "$$"), ("\\[", "\\]"))
-INLINE_FORMS = (("$", "$"), ("\\(", "\\)"))
 UNKNOWN_RE = re.compile(r"the (command|environment) (.{1,60}) is not supported")
 # An excerpt more than this share placeholders ([公式], [代码]) says little on a list page.
 PLACEHOLDER_SHARE = 0.5
@@ -151,152 +143,6 @@ def messages(stored):
     return [Problem.from_stored(row).message() for row in stored]
 
 
-class _Source:
-    """The Markdown with what is not prose masked (fenced code, inline code, HTML comments:
-    the same length, newlines kept), so that what looks like a heading, an image or a link
-    inside code is not taken for one; and line numbers found by bisection, not by counting.
-    Every pass is linear in the length of the body: an article of a megabyte, or of ten
-    thousand unclosed backticks and comments, is checked as fast as it is rendered."""
-
-    def __init__(self, body):
-        # As Python-Markdown reads it (a browser's form sends CRLF); lines stay the same.
-        self.body = body = body.replace("\r\n", "\n").replace("\r", "\n")
-        self.starts = [0, *(m.end() for m in NEWLINE_RE.finditer(body))]
-        self.fences = []  # (line number of the opening fence, its info string)
-        masked = []
-        open_fence = None
-        for number, line in enumerate(body.split("\n"), 1):
-            match = FENCE_RE.match(line)
-            if open_fence is not None:
-                masked.append(" " * len(line))
-                if (
-                    match
-                    and match.group(1)[0] == open_fence[0]
-                    and len(match.group(1)) >= len(open_fence)
-                    and not match.group(2).strip()
-                ):
-                    open_fence = None
-                continue
-            if match and not (match.group(1)[0] == "`" and "`" in match.group(2)):
-                open_fence = match.group(1)
-                self.fences.append((number, match.group(2).strip()))
-                masked.append(" " * len(line))
-                continue
-            masked.append(_mask_code_spans(line))
-        self.masked = _mask_comments("\n".join(masked))
-        self.headings = _headings(self.masked.split("\n"))  # (line number, level)
-        self._after = {}  # where the next formula of each form is looked for
-
-    def line(self, index):
-        return bisect_right(self.starts, index)
-
-    def prose(self, pattern):
-        """(line, match) of each match of `pattern` outside code and comments."""
-        for match in pattern.finditer(self.masked):
-            yield self.line(match.start()), match
-
-    def line_of(self, tex, display):
-        """The line where the formula `tex` is written. The renderer reports formulas in the
-        order they are written (display and inline ones each), so each search goes on from
-        the last one's place, and a formula written twice is found twice; prose only, so
-        the same TeX in inline code is not taken for it."""
-        forms = DISPLAY_FORMS if display else INLINE_FORMS
-        needles = [f"{opening}{tex}{closing}" for opening, closing in forms]
-        needles += [tex, tex.strip().split("\n", 1)[0].strip()]
-        after = self._after.get(display, 0)
-        for start in (after, 0) if after else (0,):
-            for needle in needles:
-                index = self.masked.find(needle, start) if needle else -1
-                if index >= 0:
-                    self._after[display] = index + 1
-                    return self.line(index)
-        return None
-
-
-def _blank(text):
-    return "".join(c if c == "\n" else " " for c in text)
-
-
-def _mask_code_spans(line):
-    """The line with its code spans blanked: a run of backticks (not after a backslash)
-    opens a span that the next run of the same length closes, as Python-Markdown reads it;
-    a run no later run matches is text. Each run is looked at once or twice."""
-    runs = [(m.start(), m.end()) for m in BACKTICKS_RE.finditer(line)]
-    if len(runs) < 2:
-        return line
-    by_length = {}
-    for number, (start, end) in enumerate(runs):
-        by_length.setdefault(end - start, []).append(number)
-    spans = []
-    number = 0
-    while number < len(runs):
-        start, end = runs[number]
-        if start and line[start - 1] == "\\":
-            number += 1
-            continue
-        same = by_length[end - start]
-        later = bisect_right(same, number)
-        if later == len(same):
-            number += 1
-            continue
-        closer = same[later]
-        spans.append((start, runs[closer][1]))
-        number = closer + 1
-    if not spans:
-        return line
-    pieces, done = [], 0
-    for start, end in spans:
-        pieces += [line[done:start], " " * (end - start)]
-        done = end
-    pieces.append(line[done:])
-    return "".join(pieces)
-
-
-def _mask_comments(text):
-    """The text with each closed HTML comment blanked; an unclosed one is left as it is
-    (no later "-->" can close it either, so the search stops there)."""
-    pieces, done = [], 0
-    while (start := text.find("<!--", done)) >= 0:
-        end = text.find("-->", start + 4)
-        if end < 0:
-            break
-        end += 3
-        pieces += [text[done:start], _blank(text[start:end])]
-        done = end
-    pieces.append(text[done:])
-    return "".join(pieces)
-
-
-def _headings(lines):
-    """(line number, level) of the headings among the masked lines: ATX headings anywhere,
-    setext ones where Python-Markdown takes them: the underline right below the first line
-    of a block (after a blank line, a heading or the start), whatever that line holds
-    ("- item" over "---" is a heading there, tested)."""
-    found = []
-    first = None  # the first line of the current block while it is the only one
-    start_of_block = True
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            first = None
-            start_of_block = True
-            continue
-        if heading := HEADING_RE.match(line):
-            found.append((number, len(heading.group(1))))
-            first, start_of_block = None, True
-            continue
-        if first is not None and (underline := SETEXT_RE.match(line)):
-            found.append((number - 1, 1 if underline.group(1) == "=" else 2))
-            first, start_of_block = None, True
-            continue
-        first = number if start_of_block and _may_be_setext(line) else None
-        start_of_block = False
-    return found
-
-
-def _may_be_setext(line):
-    return not INDENTED_RE.match(line)
-
-
 def find(body, rendered, *, summary="", category_chosen=True, posts_named=None, images_named=None):
     """The problems of an article: `rendered` is blog.rendering.render_markdown's result for
     `body`; `posts_named(slugs)` gives {slug: whether readers can see it} of those posts
@@ -304,20 +150,16 @@ def find(body, rendered, *, summary="", category_chosen=True, posts_named=None, 
     does not exist} of the addresses it can judge (both may be None: nothing is looked up).
     At most MAX_PROBLEMS are returned (every failed formula among them first), and how
     many there were."""
-    source = _Source(body)
+    source = Source(body)
     problems = []
     for tex, display, kind, why in rendered.formula_problems:
-        line = source.line_of(tex, display)
+        line = source.line_of(tex, display, kind, why)
         code = "formula" if kind == "failed" else "tex_dropped"
         problems.append(Problem(code, line, tex.strip(), why))
     problems += [Problem("code_language", line) for line, info in source.fences if not info]
     problems += _images(source, images_named)
     problems += _links(source, posts_named)
-    level = 1  # the title is the page's h1
-    for line, depth in sorted(source.headings):
-        if depth > level + 1:
-            problems.append(Problem("heading_skip", line, str(depth), str(level)))
-        level = depth
+    problems += _heading_skips(source, rendered.html)
     if not category_chosen:
         problems.append(Problem("category"))
     if not summary.strip() and _mostly_placeholders(rendered.excerpt):
@@ -329,6 +171,23 @@ def find(body, rendered, *, summary="", category_chosen=True, posts_named=None, 
     return kept, len(problems)
 
 
+def _heading_skips(source, html):
+    """Whether a heading skips a level is read from the page (a heading is one where the
+    renderer made one), its line from the source: the next heading of that level written
+    there, looked for a few ahead (one the source reading missed costs its line only)."""
+    problems, level, written, at = [], 1, source.headings, 0  # the title is the page's h1
+    for depth in map(int, RENDERED_HEADING_RE.findall(html)):
+        line = None
+        for number in range(at, min(at + HEADINGS_AHEAD, len(written))):
+            if written[number][1] == depth:
+                line, at = written[number][0], number + 1
+                break
+        if depth > level + 1:
+            problems.append(Problem("heading_skip", line, str(depth), str(level)))
+        level = depth
+    return problems
+
+
 def _images(source, images_named):
     found = []  # (line, src, alt: "" when none is written)
     for line, match in source.prose(IMAGE_RE):
@@ -337,7 +196,7 @@ def _images(source, images_named):
     for index, alt, src in reference_images(source.masked):
         found.append((source.line(index), src, alt))
     for line, match in source.prose(HTML_IMG_RE):
-        tag_end = source.masked.find(">", match.end())
+        tag_end = source.masked.find(">", match.end(), match.end() + MAX_TAG)
         tag = source.masked[match.start() : tag_end if tag_end > 0 else match.end()]
         found.append((line, match.group(2), "x" if ALT_RE.search(tag) else ""))
     if not found:
