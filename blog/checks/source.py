@@ -40,8 +40,9 @@ INLINE_DELIMITERS = (INLINE_DOUBLED_PAREN, INLINE_PAREN)
 WHITESPACE_RE = re.compile(r"\s+")
 TAB_LENGTH = 4  # Python-Markdown's: tabs are expanded before anything else reads the text
 # Text masked inside a line (code spans, inline comments): not blank, so the line still
-# belongs to its paragraph ("`y`" over "---" is a heading).
-FILLER = "\x00"
+# belongs to its paragraph ("`y`" over "---" is a heading). Not NUL, which PostgreSQL
+# refuses in text, should an address with masked code in it reach a stored problem.
+FILLER = "\x1a"
 # Formulas the renderer reported that no span of the source matches (the renderer changed
 # their TeX): each is looked for once in the whole text, this many at most.
 MAX_FALLBACK_SEARCHES = 20

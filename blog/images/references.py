@@ -55,10 +55,12 @@ def sources(body):
 
 
 def storage_name(src, base_url):
-    """The storage name an address under the media storage's `base_url` stands for, or None."""
+    """The storage name an address under the media storage's `base_url` stands for, or None
+    (also for a name no file can have: %00 is a NUL, which PostgreSQL refuses to compare)."""
     if not (base_url and src.startswith(base_url) and len(src) > len(base_url)):
         return None
-    return unquote(src[len(base_url) :].partition("?")[0].partition("#")[0])
+    name = unquote(src[len(base_url) :].partition("?")[0].partition("#")[0])
+    return None if "\x00" in name else name
 
 
 def storage_names(body, base_url):
