@@ -442,7 +442,7 @@ def test_only_the_write_path_writes_posts_categories_and_tags():
     offenders = [
         f"{path.relative_to(root)}:{number}: {line.strip()}"
         for path in sorted(root.rglob("*.py"))
-        if path.name != "publishing.py" and "migrations" not in path.parts
+        if "publishing" not in path.parts and "migrations" not in path.parts
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if WRITES.search(line)
     ]

@@ -1,31 +1,15 @@
-"""The write path: every change to posts, categories and tags goes through these functions
-(the admin, the importer, the commands). Each runs in a transaction and records what it
-changed (blog.changes); when the outermost transaction commits, one `content_changed` signal
-announces all of it, once per post, to the search index and any cache.
-
-The rules that used to be repeated by each caller live here once:
-
-- "Publish" without a time the author chose means now; a future time is kept (scheduling); a
-  past time is used only when the author set it on purpose (`time_chosen`).
-- `updated_at` is the author's edit time: it moves when the post's own content changes, never
-  for publishing, re-rendering or a renamed category, and never backwards (an import may say
-  when the file was last edited, but not undo a later edit made here).
-- A renamed category or tag changes its posts' pages, not the posts: no post row and no
-  search entry is written (entries carry labels by id).
-"""
-
-import re
+"""Posts through the write path (blog.publishing): saved, published, deleted, rendered again."""
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
 from django.utils import timezone
-from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
-from . import revisions
-from .changes import posts_tagged, record, writing
-from .models import Category, ImageUse, Post, fallback_slug, unique_slug, validate_tags
-from .rendering import validate_article_size
+from .. import revisions
+from ..changes import record, writing
+from ..models import Category, ImageUse, Post, unique_slug, validate_tags
+from ..rendering import validate_article_size
+from .labels import address_nameless_tags, gives_no_slug
 
 # What an author changes when editing a post; a change to any of them is an edit.
 EDITED_FIELDS = ("title", "slug", "body", "summary", "category_id", "author_id")
@@ -108,8 +92,8 @@ def save_post(post, *, tags=None, time_chosen=None, edited_at=None, user=None, r
             _record_images(post)
         if tags_changed:
             post.tags.set(list(tags))
-            if any(_gives_no_slug(name) for name in tags):
-                _address_nameless_tags(Tag.objects.filter(pk__in=_tag_ids([post.pk])))
+            if any(gives_no_slug(name) for name in tags):
+                address_nameless_tags(Tag.objects.filter(pk__in=_tag_ids([post.pk])))
             # A prefetched list would be stale now.
             getattr(post, "_prefetched_objects_cache", {}).pop("tags", None)
         _record_revision(post, before, old_names, tags, user, restored)
@@ -293,109 +277,3 @@ def _lists_of(ids):
 
 def _record_posts(ids):
     record(posts=ids, **_lists_of(ids))
-
-
-# --- Categories -------------------------------------------------------------------------------
-
-
-def save_category(category):
-    """Creates or edits a category. A new name is not an edit of its posts."""
-    with writing():
-        category.save()
-        # A new name changes its posts' pages and feeds (the lists announced here), but no
-        # post and no search entry: those carry the category by id.
-        record(categories={category.pk})
-    return category
-
-
-def ensure_category(name, slug=""):
-    """The category called `name` (whatever its case), created when there is none.
-    Returns (category, created)."""
-    with writing():
-        category = Category.objects.filter(name__iexact=name).first()
-        if category:
-            return category, False
-        # A slug given with the name (an imported file's) is a wish: made a slug, and left
-        # out when taken, so the category's save makes one from the name (or its id).
-        slug = slugify(slug, allow_unicode=True)[:100].strip("-")
-        if slug and Category.objects.filter(slug=slug).exists():
-            slug = ""
-        return save_category(Category(name=name, slug=slug)), True
-
-
-def delete_categories(categories):
-    """Deletes categories (a queryset); the database refuses one that still has posts."""
-    with writing():
-        ids = list(categories.values_list("pk", flat=True))
-        Category.objects.filter(pk__in=ids).delete()
-        if ids:
-            record(categories=ids)
-    return len(ids)
-
-
-# --- Tags -------------------------------------------------------------------------------------
-
-
-def save_tag(tag):
-    """Creates or edits a tag. A new name is not an edit of the posts that carry it."""
-    with writing():
-        tag.save()
-        _address_nameless_tags([tag])
-        record(tags={tag.pk})  # as a category's: its posts carry it by id
-    return tag
-
-
-# What taggit's Tag.save makes of a name without a letter or digit: "", then "_1", "_2"…
-TAGGIT_EMPTY_SLUG_RE = re.compile(r"_[0-9]+")
-
-
-def _gives_no_slug(name):
-    return not Tag().slugify(name)  # taggit's own rule, whatever its settings
-
-
-def _address_nameless_tags(tags):
-    """A tag whose name gives no slug (🔥, !!!) is called tag-<id>, as a category is
-    (models.fallback_slug): taggit leaves its slug empty, and an address /tag// breaks every
-    page that links to it (issue 10, finding 5)."""
-    for tag in tags:
-        made_of_nothing = TAGGIT_EMPTY_SLUG_RE.fullmatch(tag.slug) and _gives_no_slug(tag.name)
-        if not tag.slug or made_of_nothing:
-            tag.slug = fallback_slug(tag, "tag")
-            Tag.objects.filter(pk=tag.pk).update(slug=tag.slug)
-
-
-def delete_tags(tags):
-    """Deletes tags (a queryset) and their taggings; their posts are relabelled."""
-    with writing():
-        ids = list(tags.values_list("pk", flat=True))
-        if not ids:
-            return 0
-        relabelled = posts_tagged(ids)
-        Tag.objects.filter(pk__in=ids).delete()
-        record(tags=ids, relabelled=relabelled)
-    return len(ids)
-
-
-def merge_tags(tags, into):
-    """Every post carrying one of `tags` (a queryset) carries the tag named `into` instead
-    (made if it does not exist, matched whatever its case); the merged tags are deleted.
-    Returns the remaining tag."""
-    with writing():
-        target = Tag.objects.filter(name__iexact=into).first()
-        if target is None:
-            target = save_tag(Tag(name=into))
-        sources = list(tags.exclude(pk=target.pk).values_list("pk", flat=True))
-        posts = posts_tagged(sources)
-        content_type = ContentType.objects.get_for_model(Post)
-        already = set(
-            TaggedItem.objects.filter(
-                content_type=content_type, tag=target, object_id__in=posts
-            ).values_list("object_id", flat=True)
-        )
-        TaggedItem.objects.bulk_create(
-            TaggedItem(content_type=content_type, object_id=pk, tag=target)
-            for pk in sorted(posts - already)
-        )
-        Tag.objects.filter(pk__in=sources).delete()
-        record(tags={target.pk, *sources}, relabelled=posts)
-    return target
