@@ -54,7 +54,7 @@ def changes_between(before, after):
     fields = [
         name
         for name in LABELS
-        if name != "body" and _comparable(before.get(name)) != _comparable(after.get(name))
+        if name != "body" and comparable(before.get(name)) != comparable(after.get(name))
     ]
     added = removed = 0
     if before["body"] != after["body"]:
@@ -66,7 +66,7 @@ def changes_between(before, after):
     return {"fields": fields, "added": added, "removed": removed}
 
 
-def _comparable(value):
+def comparable(value):
     if isinstance(value, list):
         return [str(v).lower() for v in value]
     return value
@@ -105,7 +105,18 @@ def describe(changes):
 def record(post, tags, *, user=None, kind=Revision.Kind.SAVED, before=None, extra=None):
     """A new revision of `post` as it is now (after a save). `before` is the snapshot of
     the post as it was (None for a new post); the summary says what changed since."""
-    values = snapshot(post, tags)
+    return _new(post, snapshot(post, tags), before, user, kind, extra)
+
+
+def keep_refused(post, values, against, *, user=None):
+    """What an author sent in a save refused as an edit conflict (`values`, a snapshot), kept
+    as a revision that was never published: their text is not thrown away. Its summary
+    says how it differs from the post it was refused against (`against`, the post as it
+    is)."""
+    return _new(post, values, against, user, Revision.Kind.CONFLICT, {"refused": True})
+
+
+def _new(post, values, before, user, kind, extra):
     changes = changes_between(before, values)
     if extra:
         changes.update(extra)
@@ -114,6 +125,12 @@ def record(post, tags, *, user=None, kind=Revision.Kind.SAVED, before=None, extr
     revision.set_values(values)
     revision.save()
     return revision
+
+
+def latest_save(post):
+    """The newest revision that changed the post (who saved it last, and when), or None."""
+    kinds = (Revision.Kind.SAVED, Revision.Kind.DRAFT)
+    return post.revisions.filter(kind__in=kinds).select_related("user").order_by("-number").first()
 
 
 def baseline(post, values, tags):

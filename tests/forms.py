@@ -4,7 +4,7 @@
 def post_form(post=None, category=None, **changes):
     """The fields of the post change form: those of `post` (a change) or of a new post in
     `category` (an add), with `changes` on top. The hidden copy of the publication time is
-    the time sent, as when the author leaves it alone."""
+    the time sent, as when the author leaves it alone; the version is the post's now."""
     data = {
         "title": post.title if post else "新文章",
         "slug": post.slug if post else "new-post",
@@ -19,5 +19,9 @@ def post_form(post=None, category=None, **changes):
         "initial-published_at_1": "10:00:00",
         "author": "",
     }
+    if post is not None:  # the form as opened now: on the post's current version
+        from blog.models import Post
+
+        data["opened_version"] = Post.objects.filter(pk=post.pk).values_list("version", flat=True)[0]
     data.update(changes)
     return data

@@ -19,6 +19,7 @@ from ..importing.frontmatter import ImportProblem
 from ..importing.uploads import unpack_upload
 from ..models import Post, validate_tags
 from ..rendering import LIMIT_WARNING_PREFIX, validate_article_size
+from .conflicts import ConflictCheckedForm
 from .revisions import RevisionsMixin
 
 
@@ -66,7 +67,7 @@ class HasProblemsFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PostForm(forms.ModelForm):
+class PostForm(ConflictCheckedForm):
     publish_anyway = forms.BooleanField(
         required=False,
         label=_("Publish even with formulas that could not be converted"),
@@ -82,6 +83,7 @@ class PostForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self.check_conflict(cleaned)
         body = cleaned.get("body")
         if body is None or self.has_error("body") or self._already_published():
             return cleaned
@@ -130,7 +132,10 @@ class PostAdmin(RevisionsMixin, admin.ModelAdmin):
     readonly_fields = ("updated_at", "reading_minutes", "stored_problems")
     actions = ("publish", "unpublish")
     fieldsets = (
-        (None, {"fields": ("title", "slug", "category", "tags", "body", "stored_problems")}),
+        (
+            None,
+            {"fields": ("title", "slug", "category", "tags", "body", "stored_problems", "opened_version")},
+        ),
         (
             _("Publication"),
             {"fields": ("status", "published_at", "publish_anyway", "author", "summary")},
@@ -227,6 +232,7 @@ class PostAdmin(RevisionsMixin, admin.ModelAdmin):
         # the publication time on purpose (see publishing.save_post).
         if "published_at" in form.base_fields:  # read-only for those who may not publish
             form.base_fields["published_at"].show_hidden_initial = True
+        form.user = request.user
         return form
 
     def save_model(self, request, obj, form, change):
@@ -319,7 +325,7 @@ class PostAdmin(RevisionsMixin, admin.ModelAdmin):
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(request, "admin/blog/post/publish_anyway.html", context)
-        count = publishing.publish(queryset)
+        count = publishing.publish(queryset, user=request.user)
         self.message_user(
             request, _("Published %(count)d post(s).") % {"count": count}, messages.SUCCESS
         )
@@ -328,7 +334,7 @@ class PostAdmin(RevisionsMixin, admin.ModelAdmin):
         description=_("Unpublish selected posts (back to draft)"), permissions=["publish"]
     )
     def unpublish(self, request, queryset):
-        count = publishing.unpublish(queryset)
+        count = publishing.unpublish(queryset, user=request.user)
         self.message_user(
             request, _("Unpublished %(count)d post(s).") % {"count": count}, messages.SUCCESS
         )

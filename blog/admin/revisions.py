@@ -121,7 +121,7 @@ def field_changes(before, after):
         if name == "body":
             continue
         old, new = before.get(name), after.get(name)
-        if revisions._comparable(old) == revisions._comparable(new):
+        if revisions.comparable(old) == revisions.comparable(new):
             continue
         if name == "category_id":
             old, new = names.get(old, old), names.get(new, new)

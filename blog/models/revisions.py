@@ -81,29 +81,10 @@ class Revision(models.Model):
         return zlib.decompress(bytes(self.body_z)).decode()
 
     def set_values(self, values):
-        for name in (
-            "title",
-            "slug",
-            "summary",
-            "category_id",
-            "author_id",
-            "tags",
-            "status",
-            "published_at",
-        ):
+        for name in VALUE_FIELDS:
             setattr(self, name, values[name])
         self.body_z = zlib.compress(values["body"].encode(), 6)
 
     def values(self):
         """The post as this revision keeps it (blog.revisions.snapshot's keys)."""
-        names = (
-            "title",
-            "slug",
-            "summary",
-            "category_id",
-            "author_id",
-            "tags",
-            "status",
-            "published_at",
-        )
-        return {**{name: getattr(self, name) for name in names}, "body": self.body}
+        return {**{name: getattr(self, name) for name in VALUE_FIELDS}, "body": self.body}

@@ -175,31 +175,53 @@ def bulk_create_posts(posts, *, tags=None, index=True):
     return created
 
 
-def publish(posts):
+def publish(posts, *, user=None):
     """Publishes the drafts among `posts` (a queryset) now, except that a draft already dated
-    in the future keeps that time and is scheduled. Returns how many."""
+    in the future keeps that time and is scheduled. Returns how many. Each is a revision
+    of its post, by `user`."""
     now = timezone.now()
     with writing():
         drafts = posts.exclude(status=Post.Status.PUBLISHED)
         ids = list(drafts.values_list("pk", flat=True))
         if not ids:
             return 0
+        before = _statuses(ids)
         targets = Post.objects.filter(pk__in=ids)
         targets.filter(published_at__lte=now).update(published_at=now)
-        targets.update(status=Post.Status.PUBLISHED)
+        targets.update(status=Post.Status.PUBLISHED, version=F("version") + 1)
         targets.filter(first_published_at__isnull=True).update(first_published_at=F("published_at"))
+        _record_status_revisions(ids, before, user)
         _record_posts(ids)
     return len(ids)
 
 
-def unpublish(posts):
+def unpublish(posts, *, user=None):
     """Takes published (and scheduled) posts among `posts` back to drafts. Returns how many."""
     with writing():
         ids = list(posts.filter(status=Post.Status.PUBLISHED).values_list("pk", flat=True))
         if ids:
-            Post.objects.filter(pk__in=ids).update(status=Post.Status.DRAFT)
+            before = _statuses(ids)
+            Post.objects.filter(pk__in=ids).update(
+                status=Post.Status.DRAFT, version=F("version") + 1
+            )
+            _record_status_revisions(ids, before, user)
             _record_posts(ids)
     return len(ids)
+
+
+def _statuses(ids):
+    rows = Post.objects.filter(pk__in=ids).values_list("pk", "status", "published_at")
+    return {pk: {"status": status, "published_at": at} for pk, status, at in rows}
+
+
+def _record_status_revisions(ids, before, user):
+    """A revision of each post whose publication an action changed (what else it holds is
+    as it was)."""
+    for post in Post.objects.filter(pk__in=ids).prefetch_related("tags"):
+        names = [tag.name for tag in post.tags.all()]
+        previous = {**revisions.snapshot(post, names), **before[post.pk]}
+        revisions.baseline(post, {**previous, "updated_at": post.updated_at}, names)
+        revisions.record(post, names, user=user, before=previous)
 
 
 def delete_posts(posts):
