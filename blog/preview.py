@@ -38,7 +38,7 @@ def preview(request, may_preview):
     if not may_preview(request):
         raise PermissionDenied
     if "body" not in request.POST:
-        return _answer({"error": _("Nothing to preview: the form sent no body.")}, status=400)
+        return no_store_json({"error": _("Nothing to preview: the form sent no body.")}, status=400)
     # As the post form cleans it before saving (CharField strips), so that what is previewed
     # is what saving would render.
     raw = request.POST["body"]
@@ -49,7 +49,7 @@ def preview(request, may_preview):
     try:
         validate_article_size(body)
     except ValidationError as error:
-        return _answer({"error": " ".join(error.messages)}, status=413)
+        return no_store_json({"error": " ".join(error.messages)}, status=413)
     # One render at a time per author: an editor waits for one answer before it asks again,
     # so a second at once is a script.
     busy = f"preview-busy:{request.user.pk}"
@@ -62,14 +62,14 @@ def preview(request, may_preview):
         post = Post(
             body=body,
             summary=request.POST.get("summary", "").strip(),
-            category_id=_number(request.POST.get("category", "")),
+            category_id=number(request.POST.get("category", "")),
         )
         post.render()
     finally:
         cache.delete(busy)
     # Lines as the editor counts them: the blank lines the form strips from the top count.
     above = raw[: len(raw) - len(raw.lstrip())].count("\n")
-    return _answer(
+    return no_store_json(
         {
             "html": post.body_html,
             "toc": post.toc_html,
@@ -83,17 +83,19 @@ def preview(request, may_preview):
     )
 
 
-def _number(text):
+def number(text):
     return int(text) if NUMBER_RE.fullmatch(text) else None
 
 
 def _too_many(wait):
-    answer = _answer({"error": _("Too many previews; the next in %(s)s s.") % {"s": wait}}, 429)
+    answer = no_store_json(
+        {"error": _("Too many previews; the next in %(s)s s.") % {"s": wait}}, 429
+    )
     answer["Retry-After"] = str(wait)
     return answer
 
 
-def _answer(data, status=200):
+def no_store_json(data, status=200):
     answer = JsonResponse(data, status=status)
     add_never_cache_headers(answer)
     return answer

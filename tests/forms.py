@@ -22,6 +22,6 @@ def post_form(post=None, category=None, **changes):
     if post is not None:  # the form as opened now: on the post's current version
         from blog.models import Post
 
-        data["opened_version"] = Post.objects.filter(pk=post.pk).values_list("version", flat=True)[0]
+        data["opened_version"] = Post.objects.values_list("version", flat=True).get(pk=post.pk)
     data.update(changes)
     return data

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from .. import revisions
 from ..models import Post
+from ..publishing import stored_body
 from .revisions import field_changes
 
 # What the form may send; anything it does not hold stays as the post has it.
@@ -69,7 +70,7 @@ class ConflictCheckedForm(forms.ModelForm):
         for name in SENT_FIELDS:
             if name in cleaned and cleaned[name] is not None:
                 values[name] = cleaned[name]
-        values["body"] = values["body"].rstrip()  # as a save stores it
+        values["body"] = stored_body(values["body"])  # as a save stores it
         if cleaned.get("category") is not None:
             values["category_id"] = cleaned["category"].pk
         if cleaned.get("author") is not None:

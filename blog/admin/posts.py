@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import checks, permissions, preview, publishing
+from .. import autosave, checks, permissions, preview, publishing
 from ..importing import Importer
 from ..importing.frontmatter import ImportProblem
 from ..importing.uploads import unpack_upload
@@ -134,7 +134,17 @@ class PostAdmin(RevisionsMixin, admin.ModelAdmin):
     fieldsets = (
         (
             None,
-            {"fields": ("title", "slug", "category", "tags", "body", "stored_problems", "opened_version")},
+            {
+                "fields": (
+                    "title",
+                    "slug",
+                    "category",
+                    "tags",
+                    "body",
+                    "stored_problems",
+                    "opened_version",
+                )
+            },
         ),
         (
             _("Publication"),
@@ -160,7 +170,12 @@ class PostAdmin(RevisionsMixin, admin.ModelAdmin):
             self.admin_site.admin_view(self.preview_view),
             name="blog_post_preview",
         )
-        return [upload, live_preview, *self.revision_urls(), *super().get_urls()]
+        kept_text = path(
+            "autosave/",
+            self.admin_site.admin_view(self.autosave_view),
+            name="blog_post_autosave",
+        )
+        return [upload, live_preview, kept_text, *self.revision_urls(), *super().get_urls()]
 
     def preview_view(self, request):
         """The writing room's live preview (blog.preview): for those who may write posts."""
@@ -168,6 +183,23 @@ class PostAdmin(RevisionsMixin, admin.ModelAdmin):
             request,
             lambda r: self.has_add_permission(r) or self.has_change_permission(r),
         )
+
+    def autosave_view(self, request):
+        """What the author is typing, kept every few seconds (blog.autosave)."""
+        return autosave.autosave(
+            request,
+            lambda r: self.has_add_permission(r) or self.has_change_permission(r),
+            self.has_change_permission,
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The text this author typed here and never saved, offered back (blog.autosave).
+        post = self.get_object(request, object_id) if object_id else None
+        offered = None
+        if request.method == "GET" and (post is not None or object_id is None):
+            offered = autosave.offer(request.user, post)
+        context = {"autosave_offer": offered, **(extra_context or {})}
+        return super().changeform_view(request, object_id, form_url, context)
 
     def import_view(self, request):
         """The import_markdown command for authors: upload, import, read the report."""
@@ -248,6 +280,7 @@ class PostAdmin(RevisionsMixin, admin.ModelAdmin):
             time_chosen="published_at" in form.changed_data,
             user=request.user,
         )
+        autosave.kept(request.user, obj if change else None).delete()  # saved: nothing to offer
         for warning in obj.render_warnings:
             if warning.startswith(LIMIT_WARNING_PREFIX):  # a rendering limit, not a formula
                 text = _("Rendering limit: %(warning)s")

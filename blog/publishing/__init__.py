@@ -30,6 +30,7 @@ from .posts import (
     rerender,
     restore_revision,
     save_post,
+    stored_body,
     unpublish,
 )
 
@@ -47,5 +48,6 @@ __all__ = [
     "save_category",
     "save_post",
     "save_tag",
+    "stored_body",
     "unpublish",
 ]

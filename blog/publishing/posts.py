@@ -59,7 +59,7 @@ def save_post(post, *, tags=None, time_chosen=None, edited_at=None, user=None, r
                 old_names.append(tag.name)
         tags_changed = tags is not None and {n.lower() for n in tags} != set(old_tags)
 
-        post.body = post.body.rstrip()
+        post.body = stored_body(post.body)
         becomes_public = post.status == Post.Status.PUBLISHED and (
             before is None or before["status"] != Post.Status.PUBLISHED
         )
@@ -104,6 +104,12 @@ def save_post(post, *, tags=None, time_chosen=None, edited_at=None, user=None, r
             tags=new_tags,
         )
     return post
+
+
+def stored_body(text):
+    """The Markdown as it is kept: a browser's form sends CRLF, a file may hold it; kept with
+    LF (what Python-Markdown reads either way), without trailing blank lines."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").rstrip()
 
 
 def _record_revision(post, before, old_names, tags, user, restored):
