@@ -26,7 +26,7 @@ from django.db import DatabaseError, transaction
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from .. import permissions, publishing
+from .. import addresses, permissions, publishing
 from ..images.checks import ImageRefused
 from ..images.storing import adopt, store
 from ..models import Category, Post
@@ -377,6 +377,7 @@ class Importer:
                         for name in sorted(plan.images.adoptable):
                             adopt(name, self.storage, written)
                         publishing.rerender(Post.objects.filter(pk=existing.pk))
+                    addresses.brought(existing, doc.paths)
                     return "unchanged"
                 post = existing or Post()
                 for name, value in values.items():
@@ -407,6 +408,7 @@ class Importer:
                 for name in sorted(plan.images.adoptable):
                     adopt(name, self.storage, written)
                 publishing.save_post(post, tags=tags, edited_at=edited, user=self.user)
+                addresses.brought(post, doc.paths)
         except BaseException:
             for name in written:
                 self.storage.delete(name)

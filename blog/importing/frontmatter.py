@@ -79,6 +79,8 @@ class Document:
     summary_from_more: bool = False
     author: str = ""
     extras: dict = field(default_factory=dict)
+    # Where the post was on its old site (permalink, url, aliases): they lead to it here.
+    paths: list = field(default_factory=list)
 
 
 def split_front_matter(text, path):
@@ -194,6 +196,22 @@ def _as_list(value, key):
     raise ImportProblem(f"{key}: expected a name or a list of names, got {value!r}")
 
 
+def _paths(meta):
+    """Hexo's and Jekyll's `permalink`, Hugo's `url` (each one address) and Hugo's `aliases`
+    (a list, or one): the addresses the post had. They stay in the front matter too, so an
+    export carries them back."""
+    found = []
+    for key in ("permalink", "url", "aliases"):
+        value = meta.get(key)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        found += [
+            str(item).strip()
+            for item in values
+            if isinstance(item, (str, int)) and str(item).strip()
+        ]
+    return found
+
+
 def _unique(names):
     """Tags differ only by case in the blog ("PyTorch" is "pytorch"): the first spelling wins."""
     seen = {}
@@ -284,6 +302,7 @@ def read_document(path: Path, text: str, fallback_date):
         author=str(meta.get("author") or "").strip(),
         extras={str(k): _jsonable(v) for k, v in meta.items() if str(k) not in KNOWN_KEYS},
     )
+    doc.paths = _paths(meta)
     if doc.extra_categories:
         doc.extras["categories"] = categories
     if not summary and (more := MORE_RE.search(body)):

@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
+from .. import addresses
 from ..changes import posts_tagged, record, writing
 from ..models import Category, Post, fallback_slug
 
@@ -15,7 +16,9 @@ from ..models import Category, Post, fallback_slug
 def save_category(category):
     """Creates or edits a category. A new name is not an edit of its posts."""
     with writing():
+        old = _slug_now(Category, category)
         category.save()
+        _renamed(addresses.Kind.CATEGORY, old, category, category=category)
         # A new name changes its posts' pages and feeds (the lists announced here), but no
         # post and no search entry: those carry the category by id.
         record(categories={category.pk})
@@ -47,14 +50,31 @@ def delete_categories(categories):
     return len(ids)
 
 
+def _slug_now(model, thing):
+    if not thing.pk:
+        return None
+    return model.objects.filter(pk=thing.pk).values_list("slug", flat=True).first()
+
+
+def _renamed(kind, old, thing, **target):
+    """A changed slug is an address readers may have: it leads to `thing` from now on."""
+    if old == thing.slug:
+        return
+    if old:
+        addresses.moved(kind, old, **target)
+    addresses.taken(kind, thing.slug)
+
+
 # --- Tags -------------------------------------------------------------------------------------
 
 
 def save_tag(tag):
     """Creates or edits a tag. A new name is not an edit of the posts that carry it."""
     with writing():
+        old = _slug_now(Tag, tag)
         tag.save()
         address_nameless_tags([tag])
+        _renamed(addresses.Kind.TAG, old, tag, tag=tag)
         record(tags={tag.pk})  # as a category's: its posts carry it by id
     return tag
 
@@ -110,6 +130,10 @@ def merge_tags(tags, into):
             TaggedItem(content_type=content_type, object_id=pk, tag=target)
             for pk in sorted(posts - already)
         )
+        # The merged tags' addresses, and those they had before, lead to the one left.
+        for slug in Tag.objects.filter(pk__in=sources).values_list("slug", flat=True):
+            addresses.moved(addresses.Kind.TAG, slug, tag=target)
+        addresses.repoint(addresses.Kind.TAG, sources, target)
         Tag.objects.filter(pk__in=sources).delete()
         record(tags={target.pk, *sources}, relabelled=posts)
     return target

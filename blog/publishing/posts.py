@@ -5,7 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
-from .. import revisions
+from .. import addresses, revisions
 from ..changes import record, writing
 from ..models import Category, ImageUse, Post, unique_slug, validate_tags
 from ..rendering import validate_article_size
@@ -86,6 +86,10 @@ def save_post(post, *, tags=None, time_chosen=None, edited_at=None, user=None, r
                 return post
             post.version = before["version"] + 1
             post.save(update_fields=["version", *(f.removesuffix("_id") for f in changed)])
+        if before is None or before["slug"] != post.slug:
+            if before is not None:
+                addresses.moved(addresses.Kind.POST, before["slug"], post=post)
+            addresses.taken(addresses.Kind.POST, post.slug)
         if before is None and getattr(post, "used_images", None):
             _record_images(post, had=set())
         elif before is not None and before["body"] != post.body:

@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "blog.pagecache.PageCacheAnswers",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A 404 for an address that named a post, a category or a tag: a 301 to where it is now.
+    "blog.addresses.FormerAddressMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
