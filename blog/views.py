@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
@@ -313,11 +314,26 @@ class PostDetailView(CacheDecisionMixin, DetailView):
         post.tag_list = lists.kept(f"tags:{post.pk}", lambda: lists.attach_tags([post])[0].tag_list)
         return post
 
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            if not self._in_the_trash():
+                raise
+            self.object = None
+            return TemplateResponse(request, "410.html", status=410)
+
+    def _in_the_trash(self):
+        """Whether readers once had this address: a post moved to the trash is gone, not
+        unknown."""
+        trashed = Post.all_objects.filter(slug=self.kwargs["slug"], deleted_at__isnull=False)
+        return trashed.filter(first_published_at__isnull=False).exists()
+
     def _neighbours_name(self):
         return f"neighbours:{hashlib.sha256(self.kwargs['slug'].encode()).hexdigest()[:24]}"
 
     def is_preview(self):
-        return not self.object.is_published
+        return self.object is not None and not self.object.is_published
 
     def get_context_data(self, **kwargs):
         post = self.object

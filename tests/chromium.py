@@ -52,6 +52,12 @@ def open_page(browser, live_server):
 def signed_in(open_page, django_user_model, username):
     """A page of the admin, signed in through its login form as a new superuser."""
     django_user_model.objects.create_superuser(username, f"{username}@example.org", "s3cret-pass-1")
+    return logged_in(open_page, username)
+
+
+def logged_in(open_page, username):
+    """A new page of the admin, signed in through its login form as `username` (made by
+    signed_in)."""
     page = open_page("/admin/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "s3cret-pass-1")

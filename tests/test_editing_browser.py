@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from blog.models import Post, Revision
-from tests.chromium import CHROMIUM, NOT_INSTALLED, signed_in
+from tests.chromium import CHROMIUM, NOT_INSTALLED, logged_in, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM, reason=NOT_INSTALLED)]
 
@@ -63,7 +63,7 @@ def test_a_tab_closed_mid_sentence_is_offered_back(open_page, django_user_model,
     assert Revision.objects.filter(kind=Revision.Kind.AUTOSAVE).exists()
     page.context.close()  # the tab is gone, nothing was saved
 
-    again = signed_in_again(open_page, "zhao")
+    again = logged_in(open_page, "zhao")
     change_page(again, post)
     offer = again.locator(".writing-autosave-offer")
     expect(offer).to_be_visible()
@@ -77,12 +77,3 @@ def test_a_tab_closed_mid_sentence_is_offered_back(open_page, django_user_model,
     with again.expect_event("close"):
         again.close(run_before_unload=True)
     assert asked == ["beforeunload"]
-
-
-def signed_in_again(open_page, username):
-    page = open_page("/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "s3cret-pass-1")
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
-    return page

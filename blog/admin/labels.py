@@ -3,14 +3,18 @@ the write path."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from taggit.models import Tag
 
 from .. import publishing
-from ..models import Category
+from ..models import Category, Post
 
 
 class LabelAdmin(admin.ModelAdmin):
@@ -54,11 +58,55 @@ class LabelAdmin(admin.ModelAdmin):
         self.delete_through(queryset)
 
 
+class MovePostsForm(forms.Form):
+    into = forms.ModelChoiceField(queryset=Category.objects.none(), label=_("Move its posts to"))
+
+    def __init__(self, *args, leaving, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = Category.objects.exclude(pk=leaving.pk)
+
+
 @admin.register(Category)
 class CategoryAdmin(LabelAdmin):
     posts_relation = "posts"
     save_through = staticmethod(publishing.save_category)
     delete_through = staticmethod(publishing.delete_categories)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """A category that still has posts is deleted by moving them to another one first:
+        the page asks which (posts in the trash move too, and the old address leads there)."""
+        category = self.get_object(request, object_id)
+        if category is None or not self.has_delete_permission(request, category):
+            return super().delete_view(request, object_id, extra_context)
+        count = Post.all_objects.filter(category=category).count()
+        if not count:
+            return super().delete_view(request, object_id, extra_context)
+        if not self.has_change_permission(request) or not request.user.has_perm("blog.change_post"):
+            raise PermissionDenied
+        form = MovePostsForm(request.POST or None, leaving=category)
+        if request.method == "POST" and form.is_valid():
+            into = form.cleaned_data["into"]
+            moved = publishing.delete_category_into(category, into)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d post moved to “%(into)s”; “%(name)s” is deleted.",
+                    "%(count)d posts moved to “%(into)s”; “%(name)s” is deleted.",
+                    moved,
+                )
+                % {"count": moved, "into": into.name, "name": category.name},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:blog_category_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "object": category,
+            "title": _("Delete a category that has posts"),
+            "form": form,
+            "count": count,
+        }
+        return TemplateResponse(request, "admin/blog/category/move_posts.html", context)
 
 
 # taggit's own admin writes taggings directly (its inline, its "merge" action); ours goes

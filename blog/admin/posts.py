@@ -21,6 +21,7 @@ from ..models import Post, validate_tags
 from ..rendering import LIMIT_WARNING_PREFIX, validate_article_size
 from .conflicts import ConflictCheckedForm
 from .revisions import RevisionsMixin
+from .trash import MovesToTrash
 
 
 class MarkdownUploadForm(forms.Form):
@@ -76,6 +77,19 @@ class PostForm(ConflictCheckedForm):
         ),
     )
 
+    def clean_slug(self):
+        slug = self.cleaned_data.get("slug")
+        trashed = Post.all_objects.filter(slug=slug, deleted_at__isnull=False)
+        if slug and trashed.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(
+                _(
+                    "A post in the trash has this address: restore it, or delete it for good "
+                    "from the trash, first."
+                ),  # fmt: skip
+                code="slug_in_trash",
+            )
+        return slug
+
     def clean_tags(self):
         names = self.cleaned_data.get("tags") or []
         validate_tags(names)
@@ -120,7 +134,7 @@ class PostForm(ConflictCheckedForm):
 
 
 @admin.register(Post)
-class PostAdmin(RevisionsMixin, admin.ModelAdmin):
+class PostAdmin(MovesToTrash, RevisionsMixin, admin.ModelAdmin):
     form = PostForm
     change_list_template = "admin/blog/post/change_list.html"
     list_display = ("title", "category", "state", "published_at", "tag_list", "check_count")
@@ -130,7 +144,7 @@ class PostAdmin(RevisionsMixin, admin.ModelAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("updated_at", "reading_minutes", "stored_problems")
-    actions = ("publish", "unpublish")
+    actions = ("publish", "unpublish", "trash_selected")
     fieldsets = (
         (
             None,
@@ -298,12 +312,6 @@ class PostAdmin(RevisionsMixin, admin.ModelAdmin):
         # saving would set them a second time behind its back.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
-
-    def delete_model(self, request, obj):
-        publishing.delete_posts([obj])
-
-    def delete_queryset(self, request, queryset):
-        publishing.delete_posts(queryset)
 
     @admin.display(description=_("checks when last saved"))
     def stored_problems(self, post):

@@ -76,9 +76,9 @@ class Identities:
         that cannot be imported, with the reason."""
         by_key = {
             post.source_key: post
-            for post in Post.objects.filter(source_key__in=[p.key for p in plans]).prefetch_related(
-                "tags"
-            )
+            for post in Post.all_objects.filter(
+                source_key__in=[p.key for p in plans]
+            ).prefetch_related("tags")
         }
         unclaimed = {
             post.slug: post
@@ -93,6 +93,15 @@ class Identities:
                 continue
             seen[plan.key] = plan.path
             plan.post = by_key.get(plan.key)
+            if plan.post is not None and plan.post.deleted_at is not None:
+                yield (
+                    plan,
+                    (
+                        f"the post it updates, /posts/{plan.post.slug}/, is in the trash: restore "
+                        "it, or delete it for good, first"
+                    ),
+                )
+                continue
             if plan.post is None and plan.doc.slug in unclaimed:
                 # A post written here (or before posts remembered their source) is matched
                 # by its slug, once.
@@ -135,7 +144,7 @@ class Identities:
     def _free(slug, own, claimed):
         if slug in claimed:
             return False
-        others = Post.objects.filter(slug=slug)
+        others = Post.all_objects.filter(slug=slug)  # a post in the trash keeps its slug
         if own is not None:
             others = others.exclude(pk=own.pk)
         return not others.exists()

@@ -29,7 +29,7 @@ def unique_slug(model, text, *, exclude_pk=None, max_length=200, fallback="post"
     if not base:
         return ""
     slug, n = base, 2
-    others = model._default_manager.all()
+    others = model._base_manager.all()  # the trash's posts keep their slugs too
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
     while others.filter(slug=slug).exists():

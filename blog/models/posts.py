@@ -29,6 +29,14 @@ class PostQuerySet(models.QuerySet):
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=now or timezone.now())
 
 
+class PostManager(models.Manager.from_queryset(PostQuerySet)):
+    """The posts not in the trash: what every page, feed, list, search and the admin's post
+    list read. `Post.all_objects` has the trash too (blog.publishing, the trash's own list)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -44,7 +52,7 @@ class Post(models.Model):
         allow_unicode=True,
         help_text=_(
             "The address: /posts/<slug>/. Filled from the title; Chinese is kept. "
-            "Changing it breaks links already shared."
+            "When it changes, the old address leads here."
         ),
     )
     author = models.ForeignKey(
@@ -149,7 +157,13 @@ class Post(models.Model):
         related_name="+",
     )  # fmt: skip
 
-    objects = PostQuerySet.as_manager()
+    # When it was moved to the trash (blog.publishing.trash_posts); readers get 410 Gone.
+    deleted_at = models.DateTimeField(
+        _("moved to the trash"), null=True, blank=True, editable=False
+    )
+
+    objects = PostManager()
+    all_objects = PostQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -161,9 +175,16 @@ class Post(models.Model):
         indexes = [
             # Lists in their order (publication time, then id) read from the index alone,
             # so a deep page skips index entries, not rows (blog.lists).
-            models.Index(fields=["status", "-published_at", "-id"], name="post_status_published"),
+            # Partial: the trash is never listed, and the lists' queries say so.
             models.Index(
-                fields=["category", "status", "-published_at", "-id"], name="post_category_list"
+                fields=["status", "-published_at", "-id"],
+                name="post_status_published",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
+            models.Index(
+                fields=["category", "status", "-published_at", "-id"],
+                name="post_category_list",
+                condition=models.Q(deleted_at__isnull=True),
             ),
             models.Index(fields=["updated_at"], name="post_updated"),
         ]
@@ -281,3 +302,20 @@ class Post(models.Model):
     @property
     def is_scheduled(self):
         return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
+
+
+class TrashManager(models.Manager.from_queryset(PostQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=False)
+
+
+class TrashedPost(Post):
+    """The posts in the trash, as their own list in the admin (restore, delete for good)."""
+
+    objects = TrashManager()
+
+    class Meta:
+        proxy = True
+        ordering = ["-deleted_at"]
+        verbose_name = _("post in the trash")
+        verbose_name_plural = _("trash")

@@ -16,6 +16,7 @@ The rules that used to be repeated by each caller live here once:
 
 from .labels import (
     delete_categories,
+    delete_category_into,
     delete_tags,
     ensure_category,
     merge_tags,
@@ -26,11 +27,14 @@ from .posts import (
     bulk_create_posts,
     create_post,
     delete_posts,
+    empty_trash,
     publish,
     rerender,
+    restore_posts,
     restore_revision,
     save_post,
     stored_body,
+    trash_posts,
     unpublish,
 )
 
@@ -38,16 +42,20 @@ __all__ = [
     "bulk_create_posts",
     "create_post",
     "delete_categories",
+    "delete_category_into",
     "delete_posts",
     "delete_tags",
+    "empty_trash",
     "ensure_category",
     "merge_tags",
     "publish",
     "rerender",
+    "restore_posts",
     "restore_revision",
     "save_category",
     "save_post",
     "save_tag",
     "stored_body",
+    "trash_posts",
     "unpublish",
 ]

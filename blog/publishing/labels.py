@@ -3,6 +3,7 @@
 import re
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import F
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
@@ -47,6 +48,19 @@ def delete_categories(categories):
         Category.objects.filter(pk__in=ids).delete()
         if ids:
             record(categories=ids)
+    return len(ids)
+
+
+def delete_category_into(category, into):
+    """Moves every post of `category` (the trash's too) to the category `into`, then deletes
+    it; its addresses lead to `into` from then on. Returns how many posts moved."""
+    with writing():
+        ids = list(Post.all_objects.filter(category=category).values_list("pk", flat=True))
+        Post.all_objects.filter(pk__in=ids).update(category=into, version=F("version") + 1)
+        addresses.moved(addresses.Kind.CATEGORY, category.slug, category=into)
+        addresses.repoint(addresses.Kind.CATEGORY, [category.pk], into)
+        Category.objects.filter(pk=category.pk).delete()
+        record(posts=ids, categories={category.pk, into.pk})
     return len(ids)
 
 

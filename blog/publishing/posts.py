@@ -1,5 +1,8 @@
 """Posts through the write path (blog.publishing): saved, published, deleted, rendered again."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
 from django.utils import timezone
@@ -235,19 +238,56 @@ def _record_status_revisions(ids, before, user):
 
 
 def delete_posts(posts):
-    """Deletes `posts` (a queryset or a list of posts). Returns how many."""
+    """Deletes `posts` (a queryset or a list of posts, in the trash or not) for good: their
+    revisions and old addresses go with them. Returns how many."""
     with writing():
-        ids = (
-            [p.pk for p in posts]
-            if isinstance(posts, list)
-            else list(posts.values_list("pk", flat=True))
-        )
+        ids = _ids(posts)
         if not ids:
             return 0
         lists = _lists_of(ids)  # read before the rows and their taggings are gone
-        Post.objects.filter(pk__in=ids).delete()
+        Post.all_objects.filter(pk__in=ids).delete()
         record(deleted=ids, **lists)
     return len(ids)
+
+
+def trash_posts(posts):
+    """Moves `posts` (a queryset or a list) to the trash: gone from every page, feed, list
+    and search at once (readers of their address get 410 Gone), kept with their history
+    to be restored (restore_posts) until empty_trash deletes them. Returns how many."""
+    with writing():
+        ids = list(Post.objects.filter(pk__in=_ids(posts)).values_list("pk", flat=True))
+        if not ids:
+            return 0
+        lists = _lists_of(ids)  # read while they are still in the lists
+        Post.all_objects.filter(pk__in=ids).update(
+            deleted_at=timezone.now(), version=F("version") + 1
+        )
+        record(deleted=ids, **lists)
+    return len(ids)
+
+
+def restore_posts(posts):
+    """Brings posts back from the trash, as they were (published ones are live again)."""
+    with writing():
+        trashed = Post.all_objects.filter(pk__in=_ids(posts), deleted_at__isnull=False)
+        ids = list(trashed.values_list("pk", flat=True))
+        if ids:
+            Post.all_objects.filter(pk__in=ids).update(deleted_at=None, version=F("version") + 1)
+            _record_posts(ids)
+    return len(ids)
+
+
+def empty_trash(days=None, now=None):
+    """Deletes for good the posts in the trash for more than `days` (BLOG["TRASH_DAYS"])."""
+    days = settings.BLOG["TRASH_DAYS"] if days is None else days
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    return delete_posts(Post.all_objects.filter(deleted_at__lt=cutoff))
+
+
+def _ids(posts):
+    if isinstance(posts, (list, tuple)):
+        return [post.pk for post in posts]
+    return list(posts.values_list("pk", flat=True))
 
 
 def rerender(posts, progress=None):

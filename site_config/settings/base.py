@@ -284,6 +284,8 @@ BLOG = {
     "ADMIN_PATH": _admin_path(env.str("BLOG_ADMIN_PATH", default="admin/")),
     # A post's revisions (blog.revisions): all of the last this many days, then one a day.
     "REVISIONS_KEEP_DAYS": env.int("BLOG_REVISIONS_KEEP_DAYS", default=30),
+    # Days a post stays in the trash before `manage.py empty_trash` deletes it for good.
+    "TRASH_DAYS": env.int("BLOG_TRASH_DAYS", default=30),
 }
 
 # The admin posts an article form-encoded, where a byte of Chinese takes three ("%E5"): an
