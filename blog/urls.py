@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import previews, views
 from .converters import MonthConverter, UnicodeSlugConverter, YearConverter
 from .feeds import views as feeds
 from .feeds.views import cached_feed
@@ -37,4 +37,5 @@ urlpatterns = [
     ),
     public("tag/<uslug:slug>/feed/", cached_feed(feeds.TagRss()), "tag_feed_rss"),
     public("tag/<uslug:slug>/feed/atom/", cached_feed(feeds.TagAtom()), "tag_feed_atom"),
+    public("preview/<str:token>/", previews.shared_preview, "shared_preview"),
 ]

@@ -34,6 +34,9 @@ class ConflictCheckedForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["opened_version"].initial = self.instance.version
+        draft_tags = getattr(self.instance, "draft_tags", None)
+        if draft_tags is not None and not self.is_bound and "tags" in self.fields:
+            self.initial["tags"] = draft_tags  # the form opens on a live post's draft
 
     def check_conflict(self, cleaned):
         """Raises a ValidationError when the post changed since the form was opened and the

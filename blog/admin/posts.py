@@ -20,6 +20,7 @@ from ..importing.uploads import unpack_upload
 from ..models import Post, validate_tags
 from ..rendering import LIMIT_WARNING_PREFIX, validate_article_size
 from .conflicts import ConflictCheckedForm
+from .drafts import DraftsMixin
 from .revisions import RevisionsMixin
 from .trash import MovesToTrash
 
@@ -66,6 +67,17 @@ class HasProblemsFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.filter(problem_count=0)
         return queryset
+
+
+class HasDraftFilter(admin.SimpleListFilter):
+    title = _("unpublished changes")
+    parameter_name = "draft"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Has unpublished changes")),)
+
+    def queryset(self, request, queryset):
+        return queryset.filter(pending__isnull=False) if self.value() == "yes" else queryset
 
 
 class PostForm(ConflictCheckedForm):
@@ -134,11 +146,11 @@ class PostForm(ConflictCheckedForm):
 
 
 @admin.register(Post)
-class PostAdmin(MovesToTrash, RevisionsMixin, admin.ModelAdmin):
+class PostAdmin(MovesToTrash, DraftsMixin, RevisionsMixin, admin.ModelAdmin):
     form = PostForm
     change_list_template = "admin/blog/post/change_list.html"
     list_display = ("title", "category", "state", "published_at", "tag_list", "check_count")
-    list_filter = ("status", HasProblemsFilter, "category", "tags")
+    list_filter = ("status", HasProblemsFilter, HasDraftFilter, "category", "tags")
     list_select_related = ("category",)
     search_fields = ("title",)
     date_hierarchy = "published_at"
@@ -189,7 +201,8 @@ class PostAdmin(MovesToTrash, RevisionsMixin, admin.ModelAdmin):
             self.admin_site.admin_view(self.autosave_view),
             name="blog_post_autosave",
         )
-        return [upload, live_preview, kept_text, *self.revision_urls(), *super().get_urls()]
+        own = [upload, live_preview, kept_text, *self.draft_urls(), *self.revision_urls()]
+        return [*own, *super().get_urls()]
 
     def preview_view(self, request):
         """The writing room's live preview (blog.preview): for those who may write posts."""
@@ -282,6 +295,8 @@ class PostAdmin(MovesToTrash, RevisionsMixin, admin.ModelAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
+        if self.keep_as_draft(request, obj, form, change):
+            return
         if not change and not permissions.may_change_others(request.user):
             obj.author = request.user
         if not permissions.may_publish(request.user) and permissions.is_live(obj):
@@ -333,9 +348,12 @@ class PostAdmin(MovesToTrash, RevisionsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("state"), ordering="status")
     def state(self, post):
-        if post.is_scheduled:
-            return _("Scheduled")
-        return post.get_status_display()
+        state = _("Scheduled") if post.is_scheduled else post.get_status_display()
+        if post.pending_id:
+            return format_html(
+                '{} · <span class="writing-check-count">{}</span>', state, _("unpublished changes")
+            )
+        return state
 
     @admin.display(description=_("tags"))
     def tag_list(self, post):

@@ -14,6 +14,7 @@ The rules that used to be repeated by each caller live here once:
   search entry is written (entries carry labels by id).
 """
 
+from .drafts import discard_draft, save_draft, with_draft
 from .labels import (
     delete_categories,
     delete_category_into,
@@ -45,6 +46,7 @@ __all__ = [
     "delete_category_into",
     "delete_posts",
     "delete_tags",
+    "discard_draft",
     "empty_trash",
     "ensure_category",
     "merge_tags",
@@ -53,9 +55,11 @@ __all__ = [
     "restore_posts",
     "restore_revision",
     "save_category",
+    "save_draft",
     "save_post",
     "save_tag",
     "stored_body",
     "trash_posts",
     "unpublish",
+    "with_draft",
 ]

@@ -286,6 +286,8 @@ BLOG = {
     "REVISIONS_KEEP_DAYS": env.int("BLOG_REVISIONS_KEEP_DAYS", default=30),
     # Days a post stays in the trash before `manage.py empty_trash` deletes it for good.
     "TRASH_DAYS": env.int("BLOG_TRASH_DAYS", default=30),
+    # Days a shared preview link of a draft works.
+    "PREVIEW_LINK_DAYS": env.int("BLOG_PREVIEW_LINK_DAYS", default=7),
 }
 
 # The admin posts an article form-encoded, where a byte of Chinese takes three ("%E5"): an
