@@ -9,10 +9,10 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
-from .. import autosave, publishing
+from .. import autosave, permissions, publishing
 from ..models import Post, PreviewLink
 
-SAVE_DRAFT, DISCARD_DRAFT = "_save_draft", "_discard_draft"
+SAVE_DRAFT, DISCARD_DRAFT, SUBMIT = "_save_draft", "_discard_draft", "_submit_review"
 
 
 class DraftsMixin:
@@ -51,10 +51,19 @@ class DraftsMixin:
         live = obj is not None and Post.objects.filter(pk=obj.pk, status="published").exists()
         context["offers_draft"] = live and self.has_change_permission(request, obj)
         context["draft_shown"] = getattr(obj, "draft_shown", None)
+        # An author who may not publish hands a draft to the editors instead.
+        context["offers_review"] = not permissions.may_publish(request.user) and (
+            obj is None or (not live and self.has_change_permission(request, obj))
+        )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def keep_as_draft(self, request, obj, form, change):
-        """Called first by save_model: True when the save was *Save as draft* (done here)."""
+        """Called first by save_model: True when the save was *Save as draft* (done here).
+        *Submit for review* marks an author's draft for the editors."""
+        may_publish = permissions.may_publish(request.user)
+        if SUBMIT in request.POST and not may_publish and obj.status != Post.Status.PUBLISHED:
+            obj.status = Post.Status.REVIEW
+            request.submitted = True
         if not (change and SAVE_DRAFT in request.POST):
             if obj.pending_id:
                 obj.pending = None  # published: the draft is what went live
@@ -77,7 +86,18 @@ class DraftsMixin:
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(request.path)
+        if getattr(request, "submitted", False):
+            self.message_user(
+                request, _("Submitted for review: an editor publishes it."), messages.SUCCESS
+            )
         return super().response_change(request, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "submitted", False):
+            self.message_user(
+                request, _("Submitted for review: an editor publishes it."), messages.SUCCESS
+            )
+        return super().response_add(request, obj, post_url_continue)
 
     def preview_link_view(self, request, object_id):
         if request.method != "POST":

@@ -40,6 +40,8 @@ class PostManager(models.Manager.from_queryset(PostQuerySet)):
 class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        # An author's draft handed to the editors: still a draft to readers and to rules.
+        REVIEW = "review", _("Submitted for review")
         PUBLISHED = "published", _("Published")
 
     title = models.CharField(
