@@ -1,9 +1,10 @@
 """What an article shows around it: the posts just before and after it, and the posts that
 share its tags (blog.views.PostDetailView keeps both under the site's freshness)."""
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from . import links
 from .models import Post
 
 NEIGHBOUR_FIELDS = tuple(f"{s}_{f}" for s in ("previous", "next") for f in ("title", "slug"))
@@ -65,3 +66,19 @@ def related_to(post):
         .order_by("-shared", "-published_at", "-id")
         .only("title", "slug", "published_at")[:RELATED_LIMIT]
     )
+
+
+# A series longer than this shows its first parts; its page lists them all the same way.
+MAX_SERIES_PARTS = 500
+
+
+def series_parts(series_id):
+    """The published posts of a series in reading order (its part numbers, then by date), as
+    [{pk, title, url, published_at}]: kept under the site's freshness by the caller."""
+    rows = (
+        Post.objects.published()
+        .filter(series_id=series_id)
+        .order_by(F("series_position").asc(nulls_last=True), "published_at", "id")
+        .values("pk", "title", "slug", "published_at")[:MAX_SERIES_PARTS]
+    )
+    return [{**row, "url": links.slug_url("blog:post", row["slug"])} for row in rows]

@@ -37,5 +37,8 @@ urlpatterns = [
     ),
     public("tag/<uslug:slug>/feed/", cached_feed(feeds.TagRss()), "tag_feed_rss"),
     public("tag/<uslug:slug>/feed/atom/", cached_feed(feeds.TagAtom()), "tag_feed_atom"),
+    public("series/<uslug:slug>/", views.SeriesView.as_view(), "series"),
+    public("series/<uslug:slug>/feed/", cached_feed(feeds.SeriesRss()), "series_feed_rss"),
+    public("series/<uslug:slug>/feed/atom/", cached_feed(feeds.SeriesAtom()), "series_feed_atom"),
     public("preview/<str:token>/", previews.shared_preview, "shared_preview"),
 ]

@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import around, cards, conditional, lists, permissions
-from .models import Post
+from .models import Post, Series
 from .search import highlight, snippet
 from .search_results import results_page
 
@@ -281,6 +281,38 @@ class RobotsView(CacheDecisionMixin, TemplateView):
     pass
 
 
+def series_of(post):
+    """What an article shows of its series: its name and page, its parts, and which this is."""
+    if not post.series_id:
+        return None
+    parts = lists.kept(f"series:{post.series_id}", lambda: around.series_parts(post.series_id))
+    number = next((n for n, part in enumerate(parts, 1) if part["pk"] == post.pk), None)
+    return {
+        "name": post.series.name,
+        "url": post.series.get_absolute_url(),
+        "parts": parts,
+        "number": number,
+        "count": len(parts),
+    }
+
+
+class SeriesView(CacheDecisionMixin, TemplateView):
+    """A series' page: its parts in reading order (a series only drafts have has none)."""
+
+    template_name = "blog/series.html"
+
+    def get_context_data(self, **kwargs):
+        series = Series.objects.filter(slug=self.kwargs["slug"]).first()
+        if series is None:
+            raise Http404("No such series.")
+        parts = lists.kept(f"series:{series.pk}", lambda: around.series_parts(series.pk))
+        if not parts:
+            raise Http404("Nothing of this series is published yet.")
+        return super().get_context_data(
+            series=series, parts=parts, list_feeds=subject_feeds("series", series.slug), **kwargs
+        )
+
+
 class PostDetailView(CacheDecisionMixin, DetailView):
     """An article in at most four queries: the post with its category, author and the
     titles of its neighbours (scalar subqueries of one statement), its tags, the related
@@ -290,7 +322,7 @@ class PostDetailView(CacheDecisionMixin, DetailView):
     template_name = "blog/post_detail.html"
 
     def get_queryset(self):
-        posts = Post.objects.select_related("category", "author")
+        posts = Post.objects.select_related("category", "author", "series")
         # The neighbours are kept under the site's freshness: building and compiling their
         # eight subqueries was most of an article's time.
         self.neighbours = lists.remembered(self._neighbours_name())
@@ -344,6 +376,7 @@ class PostDetailView(CacheDecisionMixin, DetailView):
             # with the blog, and changes only when the content does.
             related_posts=lists.kept(f"related:{post.pk}", lambda: around.related_to(post)),
             canonical_url=self.request.build_absolute_uri(post.get_absolute_url()),
+            series=series_of(post),
             **kwargs,
         )
         if post.is_published:

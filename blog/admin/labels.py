@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from taggit.models import Tag
 
 from .. import publishing
-from ..models import Category, Post
+from ..models import Category, Post, Series
 
 
 class LabelAdmin(admin.ModelAdmin):
@@ -107,6 +107,13 @@ class CategoryAdmin(LabelAdmin):
             "count": count,
         }
         return TemplateResponse(request, "admin/blog/category/move_posts.html", context)
+
+
+@admin.register(Series)
+class SeriesAdmin(LabelAdmin):
+    posts_relation = "series_posts"
+    save_through = staticmethod(publishing.save_series)
+    delete_through = staticmethod(publishing.delete_series)
 
 
 # taggit's own admin writes taggings directly (its inline, its "merge" action); ours goes

@@ -174,7 +174,16 @@ class PostAdmin(MovesToTrash, DraftsMixin, RevisionsMixin, admin.ModelAdmin):
         ),
         (
             _("Publication"),
-            {"fields": ("status", "published_at", "publish_anyway", "author", "summary")},
+            {
+                "fields": (
+                    "status",
+                    "published_at",
+                    "publish_anyway",
+                    "author",
+                    "summary",
+                    ("series", "series_position"),
+                )
+            },  # fmt: skip
         ),
         (_("Stored"), {"fields": ("reading_minutes", "updated_at"), "classes": ("collapse",)}),
     )

@@ -19,7 +19,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from .. import conditional
-from ..models import Category, Post
+from ..models import Category, Post, Series
 from .content import absolutize
 from .writers import ContentAtomFeed, ContentRssFeed
 
@@ -36,6 +36,8 @@ def posts_in(kind, obj):
         return Post.objects.filter(category=obj)
     if kind == "tag":
         return Post.objects.filter(tags=obj)
+    if kind == "series":
+        return Post.objects.filter(series=obj)
     return Post.objects.all()
 
 
@@ -43,6 +45,11 @@ def subject(kind, slug):
     """The category or tag a feed is about (None for the site's); 404 when there is none."""
     if kind == "category":
         return get_object_or_404(Category, slug=slug)
+    if kind == "series":
+        series = get_object_or_404(Series, slug=slug)
+        if not Post.objects.published().filter(series=series).exists():
+            raise Http404("Nothing of this series is published yet.")
+        return series
     if kind == "tag":
         # As its page: a tag only drafts carry has no feed, whose name would say what is coming.
         tag = get_object_or_404(Tag, slug=slug)
@@ -195,6 +202,18 @@ class TagFeedMixin(CategoryFeedMixin):
 
     def link(self, obj):
         return reverse("blog:tag", kwargs={"slug": obj.slug})
+
+
+class SeriesFeedMixin(CategoryFeedMixin):
+    kind = "series"
+
+
+class SeriesRss(SeriesFeedMixin, SiteRss):
+    url_name = "blog:series_feed_rss"
+
+
+class SeriesAtom(SeriesFeedMixin, SiteAtom):
+    url_name = "blog:series_feed_atom"
 
 
 class CategoryRss(CategoryFeedMixin, SiteRss):

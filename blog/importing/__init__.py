@@ -29,7 +29,7 @@ from taggit.models import Tag
 from .. import addresses, permissions, publishing
 from ..images.checks import ImageRefused
 from ..images.storing import adopt, store
-from ..models import Category, Post
+from ..models import Category, Post, Series
 from ..rendering import plain_text
 from . import limits
 from .discovery import MARKDOWN_SUFFIXES, discover, layout_root
@@ -367,11 +367,18 @@ class Importer:
                     "status": plan.status,
                     "published_at": doc.published_at,
                     "front_matter": doc.extras,
+                    # Found here, made below: a dry run makes nothing.
+                    "series": Series.objects.filter(name__iexact=doc.series).first()
+                    if doc.series
+                    else None,
+                    "series_position": doc.series_position,
                 }
                 tags = self._tag_names(doc.tags)
                 same = existing and self._same(existing, values, category, author, tags)
                 if self.dry_run:
                     return "unchanged" if same else "updated" if existing else "created"
+                if doc.series and values["series"] is None:
+                    values["series"] = publishing.ensure_series(doc.series)
                 if same and existing.source_key == plan.key:
                     if plan.images.adoptable:  # its images get rows, and its page them
                         for name in sorted(plan.images.adoptable):

@@ -13,7 +13,8 @@ from django.utils.text import slugify
 # Keys the blog turns into fields; every other key is kept in Post.front_matter.
 KNOWN_KEYS = {
     "title", "date", "updated", "lastmod", "categories", "category", "tags", "slug", "draft",
-    "published", "description", "summary", "excerpt", "author", "category_slug",
+    "published", "description", "summary", "excerpt", "author", "category_slug", "series",
+    "series_position",
 }  # fmt: skip
 # Front-matter keys that name a post for good, whatever its file is called (kept in the
 # post's front matter too, so an export carries them back).
@@ -81,6 +82,8 @@ class Document:
     extras: dict = field(default_factory=dict)
     # Where the post was on its old site (permalink, url, aliases): they lead to it here.
     paths: list = field(default_factory=list)
+    series: str = ""  # Hugo's and Hexo's `series` (a name, or a list: the first)
+    series_position: int | None = None
 
 
 def split_front_matter(text, path):
@@ -212,6 +215,15 @@ def _paths(meta):
     return found
 
 
+def _position(value):
+    """A part number as a front matter gives it (3, "3"), or None."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 100_000 else None
+
+
 def _unique(names):
     """Tags differ only by case in the blog ("PyTorch" is "pytorch"): the first spelling wins."""
     seen = {}
@@ -303,6 +315,13 @@ def read_document(path: Path, text: str, fallback_date):
         extras={str(k): _jsonable(v) for k, v in meta.items() if str(k) not in KNOWN_KEYS},
     )
     doc.paths = _paths(meta)
+    series = (
+        _as_list(meta.get("series"), "series")
+        if not isinstance(meta.get("series"), str)
+        else [meta["series"].strip()]
+    )
+    doc.series = series[0][:100] if series else ""
+    doc.series_position = _position(meta.get("series_position"))
     if doc.extra_categories:
         doc.extras["categories"] = categories
     if not summary and (more := MORE_RE.search(body)):

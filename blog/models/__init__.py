@@ -2,7 +2,7 @@
 
 from .addresses import FormerAddress
 from .images import Image, ImageQuerySet, ImageUse
-from .labels import MAX_TAGS, Category, fallback_slug, unique_slug, validate_tags
+from .labels import MAX_TAGS, Category, Series, fallback_slug, unique_slug, validate_tags
 from .media import media_base_url
 from .posts import MAX_STORAGE_LOOKUPS, Post, PostQuerySet, TrashedPost
 from .previews import PreviewLink
@@ -12,6 +12,6 @@ from .site import ContentGeneration, SearchEntry, new_epoch
 __all__ = [
     "MAX_STORAGE_LOOKUPS", "MAX_TAGS", "Category", "ContentGeneration", "FormerAddress",
     "Image", "ImageQuerySet", "ImageUse", "Post", "PostQuerySet", "PreviewLink", "Revision",
-    "SearchEntry", "TrashedPost", "fallback_slug", "media_base_url", "new_epoch", "unique_slug",
-    "validate_tags",
+    "SearchEntry", "Series", "TrashedPost", "fallback_slug", "media_base_url", "new_epoch",
+    "unique_slug", "validate_tags",
 ]  # fmt: skip

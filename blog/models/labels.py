@@ -82,3 +82,37 @@ class Category(models.Model):
 
     def get_absolute_url(self):
         return links.slug_url("blog:category", self.slug)
+
+
+class Series(models.Model):
+    """Articles meant to be read in order ("part 3 of 5"), with a page and feeds of their own."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(
+        _("slug"), max_length=100, unique=True, allow_unicode=True, blank=True,
+        help_text=_("The address: /series/<slug>/. Left empty, it is made from the name."),
+    )  # fmt: skip
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("One or two sentences for its page.")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(
+                Series, self.name, exclude_pk=self.pk, max_length=100, fallback=""
+            )
+        super().save(*args, **kwargs)
+        if not self.slug:
+            self.slug = fallback_slug(self, "series")
+            super().save(update_fields=["slug"])
+
+    def get_absolute_url(self):
+        return links.slug_url("blog:series", self.slug)

@@ -14,7 +14,7 @@ from .. import checks, links, rendering
 from ..images.references import storage_name
 from . import media
 from .images import Image
-from .labels import Category, unique_slug
+from .labels import Category, Series, unique_slug
 
 FIRST_IMAGE_RE = re.compile(r'<img [^>]*?src="([^"]+)"')
 # Files under the media address without an Image row are looked up in the storage (an S3
@@ -150,6 +150,14 @@ class Post(models.Model):
         "relative to the import root): a second import updates this post, whatever its slug.",
     )
 
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="series_posts",
+        verbose_name=_("series"), help_text=_("Optional: articles meant to be read in order."),
+    )  # fmt: skip
+    series_position = models.PositiveIntegerField(
+        _("part"), null=True, blank=True,
+        help_text=_("Its place in the series (1, 2, 3…); left empty, it follows by date."),
+    )  # fmt: skip
     # Moved on by every save that changes the post (blog.publishing): a form opened at one
     # version and sent after another was saved is an edit conflict.
     version = models.PositiveIntegerField(default=0, editable=False)

@@ -9,7 +9,7 @@ from taggit.models import Tag, TaggedItem
 
 from .. import addresses
 from ..changes import posts_tagged, record, writing
-from ..models import Category, Post, fallback_slug
+from ..models import Category, Post, Series, fallback_slug
 
 # --- Categories -------------------------------------------------------------------------------
 
@@ -61,6 +61,35 @@ def delete_category_into(category, into):
         addresses.repoint(addresses.Kind.CATEGORY, [category.pk], into)
         Category.objects.filter(pk=category.pk).delete()
         record(posts=ids, categories={category.pk, into.pk})
+    return len(ids)
+
+
+# --- Series -------------------------------------------------------------------------------
+
+
+def save_series(series):
+    """Creates or edits a series; its posts' pages show its name."""
+    with writing():
+        series.save()
+        record(posts=set(Post.objects.filter(series=series).values_list("pk", flat=True)))
+    return series
+
+
+def ensure_series(name):
+    """The series called `name` (whatever its case), created when there is none."""
+    with writing():
+        found = Series.objects.filter(name__iexact=name).first()
+        return found or save_series(Series(name=name[:100]))
+
+
+def delete_series(series):
+    """Deletes series (a queryset); their posts stay, in no series."""
+    with writing():
+        ids = list(series.values_list("pk", flat=True))
+        posts = set(Post.all_objects.filter(series_id__in=ids).values_list("pk", flat=True))
+        Post.all_objects.filter(pk__in=posts).update(series=None, series_position=None)
+        Series.objects.filter(pk__in=ids).delete()
+        record(posts=posts)
     return len(ids)
 
 

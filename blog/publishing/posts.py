@@ -18,7 +18,7 @@ from .labels import address_nameless_tags, gives_no_slug
 EDITED_FIELDS = ("title", "slug", "body", "summary", "category_id", "author_id")
 STORED_FIELDS = (
     *EDITED_FIELDS, "status", "published_at", "first_published_at", "updated_at",
-    "front_matter", "source_key", "pending_id",
+    "front_matter", "source_key", "pending_id", "series_id", "series_position",
 )  # fmt: skip
 # Read with them, not compared: moved on by every save that stores a change.
 READ_FIELDS = (*STORED_FIELDS, "version")
