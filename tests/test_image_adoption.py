@@ -94,10 +94,19 @@ class FillsUp(FileSystemStorage):
         return super()._save(name, content)
 
 
-def test_a_disk_full_while_an_adopted_file_is_written_again_keeps_the_original(db, tmp_path):
+@pytest.fixture
+def photo_on_a_filling_disk(tmp_path):
+    """(the storage, the photograph it holds at trip/photo.jpg, as it was written)."""
     storage = FillsUp("trip/photo.jpg", location=tmp_path)
     original = camera_jpeg((1200, 600))
     storage.save("trip/photo.jpg", ContentFile(original))
+    return storage, original
+
+
+def test_a_disk_full_while_an_adopted_file_is_written_again_keeps_the_original(
+    db, tmp_path, photo_on_a_filling_disk
+):
+    storage, original = photo_on_a_filling_disk
     storage.failures = 1
     assert adopt("trip/photo.jpg", storage) is None
     assert (tmp_path / "trip" / "photo.jpg").read_bytes() == original
@@ -105,10 +114,10 @@ def test_a_disk_full_while_an_adopted_file_is_written_again_keeps_the_original(d
     assert not Image.objects.exists()
 
 
-def test_when_not_even_the_original_can_be_written_back_it_is_kept_aside(db, tmp_path, caplog):
-    storage = FillsUp("trip/photo.jpg", location=tmp_path)
-    original = camera_jpeg((1200, 600))
-    storage.save("trip/photo.jpg", ContentFile(original))
+def test_when_not_even_the_original_can_be_written_back_it_is_kept_aside(
+    db, tmp_path, caplog, photo_on_a_filling_disk
+):
+    storage, original = photo_on_a_filling_disk
     storage.failures = 2
     assert adopt("trip/photo.jpg", storage) is None
     assert (tmp_path / "trip" / "photo.jpg.original").read_bytes() == original

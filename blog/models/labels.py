@@ -47,7 +47,28 @@ def fallback_slug(row, prefix):
     return unique_slug(model, f"{prefix}-{row.pk}", exclude_pk=row.pk, max_length=max_length)
 
 
-class Category(models.Model):
+class NamedLabel(models.Model):
+    """A category or a series: its address made from its name when none is given."""
+
+    slug_prefix = ""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(
+                type(self), self.name, exclude_pk=self.pk, max_length=100, fallback=""
+            )
+        super().save(*args, **kwargs)
+        if not self.slug:  # a name without a letter or digit: the address comes from the id
+            self.slug = fallback_slug(self, self.slug_prefix)
+            super().save(update_fields=["slug"])
+
+
+class Category(NamedLabel):
+    slug_prefix = "category"
+
     name = models.CharField(
         _("name"), max_length=100, unique=True, help_text=_("Shown on every post of it.")
     )
@@ -70,22 +91,14 @@ class Category(models.Model):
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(
-                Category, self.name, exclude_pk=self.pk, max_length=100, fallback=""
-            )
-        super().save(*args, **kwargs)
-        if not self.slug:  # a name without a letter or digit: the address comes from the id
-            self.slug = fallback_slug(self, "category")
-            super().save(update_fields=["slug"])
-
     def get_absolute_url(self):
         return links.slug_url("blog:category", self.slug)
 
 
-class Series(models.Model):
+class Series(NamedLabel):
     """Articles meant to be read in order ("part 3 of 5"), with a page and feeds of their own."""
+
+    slug_prefix = "series"
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(
@@ -103,16 +116,6 @@ class Series(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(
-                Series, self.name, exclude_pk=self.pk, max_length=100, fallback=""
-            )
-        super().save(*args, **kwargs)
-        if not self.slug:
-            self.slug = fallback_slug(self, "series")
-            super().save(update_fields=["slug"])
 
     def get_absolute_url(self):
         return links.slug_url("blog:series", self.slug)
