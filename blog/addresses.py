@@ -63,6 +63,8 @@ def as_path(value):
 
 def where_now(path):
     """The address of what `path` named before, or None."""
+    if "\x00" in path:
+        return None  # names nothing (and PostgreSQL refuses to compare it)
     try:
         match = resolve(path)
     except Resolver404:
@@ -87,9 +89,14 @@ def where_now(path):
 
 
 def _visible(kind, target):
-    if kind != Kind.POST:
-        return True
-    return Post.objects.published().filter(pk=target.pk).exists()
+    """Whether readers may be led to `target`: a post they can see; a tag some post they can
+    see carries (a tag only drafts carry has no page, and its new name would say what is
+    coming); a category."""
+    if kind == Kind.POST:
+        return Post.objects.published().filter(pk=target.pk).exists()
+    if kind == Kind.TAG:
+        return Post.objects.published().filter(tags=target).exists()
+    return True
 
 
 class FormerAddressMiddleware:

@@ -63,9 +63,13 @@ def autosave(request, may_write, may_change):
 
 
 def _values(data, post, body):
-    values = {name: data.get(name, "").strip()[:limit] for name, limit in TEXT_FIELDS.items()}
-    values["body"] = body
-    values["tags"] = sorted(parse_tags(data.get("tags", ""))[:MAX_TAGS], key=str.lower)
+    # Without the form's validation: a NUL, which no text needs and PostgreSQL refuses, goes.
+    def text(name):
+        return data.get(name, "").replace("\x00", "")
+
+    values = {name: text(name).strip()[:limit] for name, limit in TEXT_FIELDS.items()}
+    values["body"] = body.replace("\x00", "")
+    values["tags"] = sorted(parse_tags(text("tags"))[:MAX_TAGS], key=str.lower)
     values["category_id"] = number(data.get("category", ""))
     values["author_id"] = post.author_id if post else None
     values["status"] = post.status if post else Post.Status.DRAFT

@@ -22,7 +22,7 @@ def front_matter(post):
         "categories": [post.category.name, *others],
         "category_slug": post.category.slug,
         "tags": sorted((tag.name for tag in post.tags.all()), key=str.lower),
-        "draft": post.status == Post.Status.DRAFT,
+        "draft": post.status != Post.Status.PUBLISHED,  # submitted for review too
     }
     if post.summary:
         meta["summary"] = post.summary

@@ -2,6 +2,8 @@
 account, while the link has not expired, never cached, never indexed. It shows the pending
 draft of a live post, or a draft or scheduled post as it stands."""
 
+import re
+
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -11,8 +13,12 @@ from taggit.models import Tag
 from .models import Post, PreviewLink
 from .publishing import with_draft
 
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")  # what secrets.token_urlsafe makes
+
 
 def shared_preview(request, token):
+    if not TOKEN_RE.fullmatch(token):
+        raise Http404("No such preview link, or it has expired.")
     link = (
         PreviewLink.objects.filter(token=token, expires_at__gt=timezone.now())
         .select_related("post")

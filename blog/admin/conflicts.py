@@ -16,7 +16,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from .. import revisions
-from ..models import Post
+from ..models import Post, Series
 from ..publishing import stored_body
 from .revisions import field_changes
 
@@ -52,14 +52,20 @@ class ConflictCheckedForm(forms.ModelForm):
             return
         theirs = revisions.snapshot(current, list(current.tags.names()))
         mine = self._sent(cleaned, theirs)
-        if not revisions.changes_between(theirs, mine)["fields"]:
+        series_now = (current.series_id, current.series_position)
+        series_sent = series_now
+        if "series" in cleaned:
+            chosen = cleaned.get("series")
+            series_sent = (chosen.pk if chosen else None, cleaned.get("series_position"))
+        same = not revisions.changes_between(theirs, mine)["fields"] and series_sent == series_now
+        if same:
             return  # the same as what is there now: nothing of anyone's is lost
         kept = revisions.keep_refused(current, mine, theirs, user=self.user)
         saved = revisions.latest_save(current)
         self.conflict = {
             "kept": kept,
             "saved": saved,
-            "fields": field_changes(theirs, mine),
+            "fields": field_changes(theirs, mine) + _series_change(series_now, series_sent),
             "rows": revisions.line_diff(theirs["body"], mine["body"]),
         }
         # Sent again, the form replaces their version: the author has seen it.
@@ -92,3 +98,18 @@ class ConflictCheckedForm(forms.ModelForm):
             "%(number)s (not published). Their version and yours are compared below; save "
             "again to replace theirs with yours."
         ) % {"who": who, "when": when, "number": kept.number}
+
+
+def _series_change(now, sent):
+    """The fields table's row for the series and part, when they differ."""
+    if now == sent:
+        return []
+    names = dict(Series.objects.filter(pk__in=[now[0], sent[0]]).values_list("pk", "name"))
+
+    def shown(value):
+        series, part = value
+        if series is None:
+            return "—"
+        return f"{names.get(series, series)} · {part}" if part else names.get(series, series)
+
+    return [(_("series"), shown(now), shown(sent))]

@@ -44,6 +44,7 @@ class DraftsMixin:
             for name in ("title", "slug", "summary", "body", "category_id"):
                 setattr(post, name, values[name])
             post.draft_tags = autosave.edit_string_for_tags_names(values["tags"])
+            publishing.apply_series(post, post.pending)
             post.draft_shown = post.pending
         return post
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from .. import publishing, revisions
 from ..models import Category, Post, Revision
+from ..preview import number
 
 # What the history page reads of each revision: never the text.
 LISTED = ("pk", "number", "kind", "user__username", "created_at", "changes", "title", "status")
@@ -66,9 +67,10 @@ class RevisionsMixin:
         numbers = []
         for name in ("a", "b"):
             value = request.GET.get(name, "")
-            if not value.isdigit() or int(value) > REVISION_NUMBER_MAX:
+            found = number(value)  # not str.isdigit, which takes "²"
+            if found is None or found > REVISION_NUMBER_MAX:
                 raise Http404
-            numbers.append(int(value))
+            numbers.append(found)
         found = {
             r.number: r
             for r in post.revisions.exclude(kind=Revision.Kind.AUTOSAVE).filter(number__in=numbers)

@@ -3,6 +3,26 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+SERIES = {"authors": ["view_series"],
+          "editors": ["view_series", "add_series", "change_series", "delete_series"]}  # fmt: skip
+
+
+def give_series(apps, schema_editor):
+    """The roles of 0014, for the series too (editors manage them, authors choose one)."""
+    from django.contrib.auth.management import create_permissions
+
+    config = apps.get_app_config("blog")
+    config.models_module = True
+    create_permissions(config, apps=apps, verbosity=0)
+    config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in SERIES.items():
+        group = Group.objects.filter(name=name).first()
+        if group is not None:
+            found = Permission.objects.filter(content_type__app_label="blog", codename__in=codenames)
+            group.permissions.add(*found)
+
 
 class Migration(migrations.Migration):
 
@@ -35,4 +55,5 @@ class Migration(migrations.Migration):
             name='series',
             field=models.ForeignKey(blank=True, help_text='Optional: articles meant to be read in order.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='series_posts', to='blog.series', verbose_name='series'),
         ),
+        migrations.RunPython(give_series, migrations.RunPython.noop),
     ]

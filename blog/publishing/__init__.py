@@ -14,7 +14,7 @@ The rules that used to be repeated by each caller live here once:
   search entry is written (entries carry labels by id).
 """
 
-from .drafts import discard_draft, save_draft, with_draft
+from .drafts import apply_series, discard_draft, save_draft, with_draft
 from .labels import (
     delete_categories,
     delete_category_into,
@@ -43,6 +43,7 @@ from .posts import (
 )
 
 __all__ = [
+    "apply_series",
     "bulk_create_posts",
     "create_post",
     "delete_categories",

@@ -19,9 +19,10 @@ def save_draft(post, tags, *, user=None):
         now = revisions.snapshot(stored, names)
         revisions.baseline(stored, {**now, "updated_at": stored.updated_at}, names)
         post.body = stored_body(post.body)
+        # The series is not a revision's field: the draft carries it beside its summary.
         draft = revisions.record(
             post, tags if tags is not None else names, user=user, kind=Revision.Kind.DRAFT,
-            before=now,
+            before=now, extra={"series": [post.series_id, post.series_position]},
         )  # fmt: skip
         Post.objects.filter(pk=post.pk).update(pending=draft, version=F("version") + 1)
         post.pending, post.version = draft, stored.version + 1
@@ -46,5 +47,12 @@ def with_draft(post):
         if values.get(name) is not None:
             setattr(post, name, values[name])
     post.draft_tags = values["tags"]
+    apply_series(post, draft)
     post.render()
     return post
+
+
+def apply_series(post, draft):
+    """The series and part a draft was saved with, on `post` in memory."""
+    if series := draft.changes.get("series"):
+        post.series_id, post.series_position = series

@@ -142,7 +142,7 @@ def restore_revision(post, revision, *, user=None):
         setattr(post, name, values[name])
     if values["category_id"] and Category.objects.filter(pk=values["category_id"]).exists():
         post.category_id = values["category_id"]
-    if not Post.objects.filter(slug=values["slug"]).exclude(pk=post.pk).exists():
+    if not Post.all_objects.filter(slug=values["slug"]).exclude(pk=post.pk).exists():
         post.slug = values["slug"]
     return save_post(post, tags=values["tags"], user=user, restored=revision.number)
 
