@@ -9,6 +9,8 @@ admin's login and CSRF checks wrap it), bounded in size by the article limit and
 AUTOSAVES_PER_MINUTE a minute per author.
 """
 
+from types import SimpleNamespace
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseNotAllowed
@@ -128,13 +130,9 @@ def offer(user, post):
 
 
 def edit_string_for_tags_names(names):
-    """The tags field's text for these names, as taggit's widget writes it."""
-
-    class Named:
-        def __init__(self, name):
-            self.name = name
-
-    return edit_string_for_tags([Named(name) for name in names])
+    """The tags field's text for these names, as taggit's widget writes it (it reads tags as
+    objects with a name)."""
+    return edit_string_for_tags([SimpleNamespace(name=name) for name in names])
 
 
 def shown(revision):

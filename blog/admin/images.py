@@ -5,10 +5,9 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Prefetch
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.http import HttpResponseNotAllowed
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
-from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,6 +16,7 @@ from .. import ratelimit
 from ..images.checks import MAX_IMAGE_BYTES, ImageRefused
 from ..images.storing import alt_given, delete_files, store
 from ..models import Image, Post
+from ..preview import no_store_json
 
 # An author pastes a few screenshots a minute; a script pastes thousands.
 UPLOADS_PER_MINUTE = 30
@@ -101,9 +101,11 @@ class ImageAdmin(admin.ModelAdmin):
             raise PermissionDenied
         upload = request.FILES.get("file")
         if upload is None:
-            return _answer({"error": _("No file came with the upload.")}, 400)
+            return no_store_json({"error": _("No file came with the upload.")}, 400)
         if wait := ratelimit.wait(request.user, "upload", UPLOADS_PER_MINUTE):
-            answer = _answer({"error": _("Too many uploads; the next in %(s)s s.") % {"s": wait}})
+            answer = no_store_json(
+                {"error": _("Too many uploads; the next in %(s)s s.") % {"s": wait}}
+            )
             answer.status_code = 429
             answer["Retry-After"] = str(wait)
             return answer
@@ -120,8 +122,8 @@ class ImageAdmin(admin.ModelAdmin):
                 )
             image, created = store(upload.read(), upload.name, alt=alt, user=request.user)
         except ImageRefused as refused:
-            return _answer({"error": str(refused)}, 400)
-        return _answer(
+            return no_store_json({"error": str(refused)}, 400)
+        return no_store_json(
             {
                 "id": image.pk,
                 "url": image.url,
@@ -133,9 +135,3 @@ class ImageAdmin(admin.ModelAdmin):
             },
             201 if created else 200,
         )
-
-
-def _answer(data, status=200):
-    answer = JsonResponse(data, status=status)
-    add_never_cache_headers(answer)
-    return answer
