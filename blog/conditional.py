@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date, parse_etags, parse_http_date_safe, quote_etag
 
-from . import freshness
+from . import freshness, language
 
 # The feeds' name in the cache since they were first kept there (the sitemap shares it; the
 # address in each key tells them apart).
@@ -137,4 +137,5 @@ def kept(view, max_age):
         response.changed_since = stored["since"]  # for blog.pagecache, which keeps it
         return response
 
-    return serve
+    # Kept once for every reader, so built in the site's language whoever asks.
+    return language.site_language_only(serve)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 
 from . import lists
 
@@ -13,6 +14,6 @@ def site(request):
     return {
         "blog": settings.BLOG,
         "canonical_url": request.build_absolute_uri(request.path),
-        "og_locale": OG_LOCALES.get(settings.LANGUAGE_CODE.lower(), "en_US"),
+        "og_locale": OG_LOCALES.get(get_language().lower(), "en_US"),
         "nav_categories": SimpleLazyObject(lists.site_categories),
     }

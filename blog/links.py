@@ -35,7 +35,7 @@ def slug_url(name, slug):
 
 @lru_cache(maxsize=16)
 def _site(prefix):
-    names = ("index", "archive", "search", "feed_rss", "feed_atom", "feed_json")
+    names = ("index", "archive", "search", "feed_rss", "feed_atom", "feed_json", "language")
     return {name: reverse(f"blog:{name}") for name in names}
 
 

@@ -19,12 +19,14 @@ from django.utils.http import http_date
 from django.views.decorators.csp import csp_override
 from django.views.static import was_modified_since
 
+from .language import site_language_only
 from .readonly import read_only
 
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"})
 MEDIA_POLICY = {"default-src": [CSP.NONE]}
 
 
+@site_language_only
 @read_only
 @csp_override(MEDIA_POLICY)
 def serve_media(request, path):

@@ -35,7 +35,7 @@ from django.http import HttpResponseNotModified, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
-from . import conditional, freshness, kept_pages, middleware
+from . import conditional, freshness, kept_pages, language, middleware
 from .kept_pages import Entry, accepted_encoding, compress, weak
 from .outage import DATABASE_ERRORS, unavailable
 
@@ -48,9 +48,10 @@ CONTENT_FREE = {"/robots.txt"}
 # less for search results, whose addresses anyone can make up.
 PAGE_SECONDS = 24 * 60 * 60
 SEARCH_SECONDS = 10 * 60
-# What a kept response may vary by: the cookie is decided above (no session cookie at all),
-# the encoding at every hit. A response that varies by anything else is not kept.
-VARIES_BY = {"cookie", "accept-encoding"}
+# What a kept response may vary by: the cookie is decided above (no session cookie at all;
+# the language cookie and Accept-Language are in the key, as the language they choose), the
+# encoding at every hit. A response that varies by anything else is not kept.
+VARIES_BY = {"cookie", "accept-encoding", "accept-language"}
 
 
 def enabled():
@@ -121,7 +122,8 @@ def _candidate(request):
 
 def _key(origin, request, query, token):
     address = f"{origin}{request.path}?{query}"
-    return "page:" + hashlib.sha256(f"{address}|{token}".encode()).hexdigest()[:40]
+    spoken = language.for_request(request)
+    return "page:" + hashlib.sha256(f"{address}|{spoken}|{token}".encode()).hexdigest()[:40]
 
 
 def _page_etag(key):
@@ -200,7 +202,7 @@ class PageCacheMiddleware:
         page_etag = _page_etag(key)
         if conditional.etag_matches(request, page_etag, star=False):
             # What was built under this key and token had this ETag, whatever its bytes.
-            return self._answer(request, self._not_modified(page_etag))
+            return self._answer(request, self._not_modified(request, page_etag))
         # Built for the origin it is kept under (no made-up port in its links).
         freshness.readdress(request, origin)
         response = self.get_response(request)
@@ -229,12 +231,15 @@ class PageCacheMiddleware:
         return self.get_response(request)
 
     @staticmethod
-    def _not_modified(etag):
+    def _not_modified(request, etag):
         # As the page's own answer would say (RFC 9110 §15.4.5): pages all share one policy.
         answer = HttpResponseNotModified()
         answer["ETag"] = etag
         conditional.public(answer, conditional.PAGE_MAX_AGE)
-        patch_vary_headers(answer, ["Cookie", "Accept-Encoding"])
+        varies = ["Cookie", "Accept-Encoding"]
+        if not language.site_language_at(request.path_info):
+            varies.insert(0, "Accept-Language")
+        patch_vary_headers(answer, varies)
         return answer
 
 

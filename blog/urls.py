@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import previews, views
+from . import language, previews, views
 from .converters import MonthConverter, UnicodeSlugConverter, YearConverter
 from .feeds import views as feeds
 from .feeds.views import cached_feed
@@ -41,4 +41,6 @@ urlpatterns = [
     public("series/<uslug:slug>/feed/", cached_feed(feeds.SeriesRss()), "series_feed_rss"),
     public("series/<uslug:slug>/feed/atom/", cached_feed(feeds.SeriesAtom()), "series_feed_atom"),
     public("preview/<str:token>/", previews.shared_preview, "shared_preview"),
+    # POST: sets the reader's language cookie and goes back to `next` (blog.language).
+    path("language/", language.switch, name="language"),
 ]

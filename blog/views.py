@@ -6,19 +6,18 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.paginator import Page
-from django.db.models import Count
-from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import around, cards, conditional, lists, permissions
+from . import around, cards, conditional, links, lists, permissions
 from .models import Post, Series
 from .search import highlight, snippet
 from .search_results import results_page
@@ -130,7 +129,7 @@ def subject_feeds(kind, slug):
 
 
 class PostListView(PostListMixin, ListView):
-    extra_context = {"heading": "Latest updates", "is_home": True}
+    extra_context = {"heading": gettext_lazy("Latest updates"), "is_home": True}
 
 
 class CategoryView(PostListMixin, ListView):
@@ -144,7 +143,8 @@ class CategoryView(PostListMixin, ListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             heading=self.category.name,
-            kicker="Category",
+            heading_is_content=True,
+            kicker=gettext("Category"),
             description=self.category.description,
             list_feeds=subject_feeds("category", self.category.slug),
             **kwargs,
@@ -171,7 +171,8 @@ class TagView(PostListMixin, ListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             heading=self.tag.name,
-            kicker="Tag",
+            heading_is_content=True,
+            kicker=gettext("Tag"),
             list_feeds=subject_feeds("tag", self.tag.slug),
             **kwargs,
         )
@@ -209,7 +210,7 @@ class SearchView(PostListMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(
-            heading="Search",
+            heading=gettext("Search"),
             query=self.query,
             query_string=f"q={quote(self.query, safe='')}&",
             **kwargs,
@@ -248,7 +249,10 @@ class MonthView(PostListMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            heading=f"{self.month_start:%Y-%m}", kicker="Archive", **kwargs
+            heading=date_format(self.month_start, "YEAR_MONTH_FORMAT"),
+            kicker=gettext("Archive"),
+            month_nav=month_neighbours(self.month_start.year, self.month_start.month),
+            **kwargs,
         )
 
 
@@ -256,25 +260,58 @@ class ArchiveIndexView(CacheDecisionMixin, TemplateView):
     template_name = "blog/archive.html"
 
     def get_context_data(self, **kwargs):
-        # Counting every post by month reads the whole table (and on SQLite calls a Python
-        # function per row), so the result is kept under the site's freshness, as feeds are.
-        # The months' addresses are kept with them, so under the script prefix too.
-        months = lists.kept(f"archive-months:{get_script_prefix()}", _months)
-        return super().get_context_data(months=months, **kwargs)
+        return super().get_context_data(months=archive_months(), **kwargs)
+
+
+# The archive shows this many titles a month; its month page has the rest.
+TITLES_A_MONTH = 30
+
+
+def archive_months():
+    """Every month with a published post, newest first: its address, its count and the
+    titles of its newest posts. Reading every post's title and date grows with the blog, so
+    the result is kept under the site's freshness (as feeds are), and under the script
+    prefix, as its addresses are."""
+    return lists.kept(f"archive-months:{get_script_prefix()}", _months)
 
 
 def _months():
     rows = (
         Post.objects.published()
-        .annotate(month=TruncMonth("published_at"))
-        .values("month")
-        .annotate(count=Count("id"))
-        .order_by("-month")
+        .order_by("-published_at", "-pk")
+        .values_list("title", "slug", "published_at")
     )
-    return [
-        {**row, "url": reverse("blog:archive_month", args=[row["month"].year, row["month"].month])}
-        for row in rows
-    ]
+    months = []
+    for title, slug, published_at in rows.iterator(chunk_size=2000):
+        local = timezone.localtime(published_at)
+        start = local.date().replace(day=1)
+        if not months or months[-1]["month"] != start:
+            url = reverse("blog:archive_month", args=[start.year, start.month])
+            months.append({"month": start, "url": url, "count": 0, "posts": []})
+        month = months[-1]
+        month["count"] += 1
+        if len(month["posts"]) < TITLES_A_MONTH:
+            post = {"title": title, "url": links.slug_url("blog:post", slug)}
+            month["posts"].append({**post, "published_at": published_at})
+    for month in months:
+        month["more"] = month["count"] - len(month["posts"])
+    return months
+
+
+def month_neighbours(year, month):
+    """The months with posts just before and after `year`-`month` (None at either end)."""
+    months = archive_months()
+    wanted = (year, month)
+    index = next(
+        (i for i, row in enumerate(months) if (row["month"].year, row["month"].month) == wanted),
+        None,
+    )
+    if index is None:
+        return None
+    return {
+        "previous": months[index + 1] if index + 1 < len(months) else None,
+        "next": months[index - 1] if index > 0 else None,
+    }
 
 
 class RobotsView(CacheDecisionMixin, TemplateView):

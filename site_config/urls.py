@@ -6,6 +6,7 @@ from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path, re_path
 
+from blog.language import site_language_only
 from blog.media import serve_media
 from blog.readonly import read_only
 from blog.sitemaps import sitemap_lists_view, sitemap_posts_view, sitemap_view
@@ -19,7 +20,9 @@ urlpatterns = [
     path("sitemap-posts-<int:number>.xml", read_only(sitemap_posts_view), name="sitemap_posts"),
     path(
         "robots.txt",
-        read_only(RobotsView.as_view(template_name="robots.txt", content_type="text/plain")),
+        site_language_only(
+            read_only(RobotsView.as_view(template_name="robots.txt", content_type="text/plain"))
+        ),
         name="robots",
     ),
     # Browsers ask for /favicon.ico on pages without an icon link (the admin's).

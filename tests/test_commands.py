@@ -65,8 +65,8 @@ def test_if_empty_leaves_an_existing_blog_alone(make_post):
     assert Post.objects.count() == 1
 
 
-@override_settings(DEBUG=True)
-def test_demo_creates_an_editor_with_a_one_time_password_in_debug(db):
+@override_settings(BLOG_DEVELOPMENT=True)
+def test_demo_creates_an_editor_with_a_one_time_password_in_development(db):
     from django.contrib.auth import get_user_model
 
     output = run("load_demo")
@@ -76,7 +76,7 @@ def test_demo_creates_an_editor_with_a_one_time_password_in_debug(db):
     assert "password" not in run("load_demo")
 
 
-def test_demo_never_creates_a_login_without_debug(db):
+def test_demo_never_creates_a_login_outside_development(db):
     from django.contrib.auth import get_user_model
 
     output = run("load_demo")

@@ -49,7 +49,7 @@ def test_the_demo_loader_names_the_admin_where_it_is(db, settings, admin_at):
     from django.core.management import call_command
 
     admin_at("editors-desk/")
-    settings.DEBUG = True
+    settings.BLOG_DEVELOPMENT = True
     out = StringIO()
     call_command("load_demo", stdout=out)
     assert "Admin login for /editors-desk/" in out.getvalue()

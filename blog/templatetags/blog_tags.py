@@ -5,8 +5,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext, ngettext
 
-from blog import links
+from blog import language, links
 
 register = template.Library()
 
@@ -51,15 +52,15 @@ META = """<p class="meta">
   <time datetime="{}">{}</time>
   {}
   <span aria-hidden="true">·</span>
-  <span class="meta-reading">{} min read</span>
+  <span class="meta-reading">{}</span>
 </p>
 """
 TAGS = """<span aria-hidden="true">·</span>
   <span class="meta-tags">{}</span>"""
 TAG = '<a href="{}" rel="tag">#{}</a>'
 CARD = """<article class="card">
-  <h2 class="card-title"><a href="{}">{}</a></h2>
-  <p class="card-excerpt">{}</p>
+  <h2 class="card-title"{}><a href="{}">{}</a></h2>
+  <p class="card-excerpt"{}>{}</p>
   {}
 </article>
 """
@@ -79,15 +80,22 @@ def post_meta(post):
         published.isoformat(),
         f"{published:%Y-%m-%d}",
         tags,
-        post.reading_minutes,
+        reading_time(post.reading_minutes),
     )
+
+
+def reading_time(minutes):
+    return ngettext("%(minutes)d min read", "%(minutes)d min read", minutes) % {"minutes": minutes}
 
 
 @register.simple_tag
 def post_card(post):
     """A post in a list: its title, its excerpt (as stored, sanitized) and its meta line."""
     excerpt = mark_safe(post.excerpt_html) if post.excerpt_html else post.excerpt
-    return format_html(CARD, post.get_absolute_url(), post.title, excerpt, post_meta(post))
+    lang = mark_safe(language.content_lang())
+    return format_html(
+        CARD, lang, post.get_absolute_url(), post.title, lang, excerpt, post_meta(post)
+    )
 
 
 @register.simple_tag
@@ -101,3 +109,43 @@ def site_link(name):
 @register.filter
 def absolute(path, request):
     return request.build_absolute_uri(path)
+
+
+@register.simple_tag
+def content_lang():
+    """` lang="…"` on the author's text where the interface speaks another language."""
+    return mark_safe(language.content_lang())
+
+
+SWITCH = """<form class="language-switch" action="{}" method="post" aria-label="{}">
+  <input type="hidden" name="next" value="{}">
+  {}
+</form>"""
+
+
+@register.simple_tag(takes_context=True)
+def language_switch(context):
+    """The other languages as buttons, the current one marked: a plain form, so it works
+    without JavaScript, by keyboard, and on a page kept for every reader."""
+    request = context.get("request")
+    current = get_language()
+    choices = []
+    for code, name in settings.LANGUAGES:
+        if code == current:
+            choices.append(format_html('<span aria-current="true" lang="{}">{}</span>', code, name))
+        else:
+            choices.append(
+                format_html(
+                    '<button type="submit" name="language" value="{}" lang="{}">{}</button>',
+                    code,
+                    code,
+                    name,
+                )
+            )
+    return format_html(
+        SWITCH,
+        links.site_links()["language"],
+        gettext("Language"),
+        request.get_full_path() if request is not None else "",
+        mark_safe("\n  ".join(choices)),
+    )

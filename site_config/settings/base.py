@@ -52,6 +52,8 @@ MIDDLEWARE = [
     # What the page cache answers itself leaves here, with the headers of the layers above.
     "blog.pagecache.PageCacheAnswers",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The reader's language (blog.language): after sessions, before anything that answers.
+    "blog.language.ReaderLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     # A 404 for an address that named a post, a category or a tag: a 301 to where it is now.
     "blog.addresses.FormerAddressMiddleware",
@@ -180,6 +182,8 @@ else:
 # read from it (blog.freshness); a local-memory cache of one worker cannot hear of another
 # worker's write, so each request then asks the database (one primary-key read).
 BLOG_CACHE_IS_SHARED = bool(env.str("REDIS_URL", default=""))
+# `make run`'s settings (dev.py): the demo loader may make a login there, and nowhere else.
+BLOG_DEVELOPMENT = False
 # Part of every cache key (blog.freshness): by default a digest of the code and templates;
 # a deployment may name its release instead.
 BLOG_CODE_VERSION = env.str("BLOG_CODE_VERSION", default="")
@@ -213,10 +217,18 @@ AXES_CLIENT_IP_CALLABLE = "blog.login.client_address"
 AXES_USERNAME_CALLABLE = "blog.login.attempted_username"
 AXES_LOCKOUT_CALLABLE = "blog.login.lockout_response"
 
+# The language the articles are written in, and the one readers get when their browser asks
+# for neither of LANGUAGES (blog.language).
 LANGUAGE_CODE = env.str("BLOG_LANGUAGE", default="zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# The reader's choice from the language switch: a year, never read by scripts.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("BLOG_TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
-# Our own translations of the authoring side (compiled .mo committed: no gettext needed).
+# Our own translations, of the reading and the authoring side (compiled .mo committed: no
+# gettext needed).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 

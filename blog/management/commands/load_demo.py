@@ -69,7 +69,7 @@ class Command(BaseCommand):
         User = get_user_model()
         if User.objects.exists():
             return User.objects.filter(username=DEMO_AUTHOR).first()
-        if not settings.DEBUG:
+        if not settings.BLOG_DEVELOPMENT:
             self.stdout.write(
                 "No user exists. Create an author with `python manage.py createsuperuser`."
             )
