@@ -29,6 +29,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# axe-core for the accessibility checks of the browser tests (package.json). Without npm the
+# install says so and those tests skip, naming the reason.
+node_modules/axe-core/axe.min.js: package.json
+	@if command -v npm >/dev/null; then npm install --no-save --silent && touch $@; \
+	else echo "warning: npm is not installed: the accessibility checks will be skipped (apt-get install npm)"; fi
+
 run: install
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo --if-empty
@@ -39,7 +45,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=site_config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
-test: lint
+test: lint node_modules/axe-core/axe.min.js
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Pages under load beside a static file, on each server (bench/run.py); BENCH_POSTS=100000
@@ -56,4 +62,4 @@ load: install
 	$(PY) bench/load.py
 
 clean:
-	rm -rf $(VENV) data/*.sqlite3 staticfiles
+	rm -rf $(VENV) data/*.sqlite3 staticfiles node_modules

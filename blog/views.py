@@ -245,13 +245,18 @@ class MonthView(PostListMixin, ListView):
         except (ValueError, OverflowError) as exc:
             raise Http404("No such month.") from exc
         self.month_start = start
+        self.around = month_and_neighbours(year, month)
         return super().get_queryset().filter(published_at__gte=since, published_at__lt=until)
+
+    def list_count(self, queryset):
+        # The archive's months, kept, count each month's posts: no query of its own.
+        return self.around["count"] if self.around else 0
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             heading=date_format(self.month_start, "YEAR_MONTH_FORMAT"),
             kicker=gettext("Archive"),
-            month_nav=month_neighbours(self.month_start.year, self.month_start.month),
+            month_nav=self.around,
             **kwargs,
         )
 
@@ -298,8 +303,9 @@ def _months():
     return months
 
 
-def month_neighbours(year, month):
-    """The months with posts just before and after `year`-`month` (None at either end)."""
+def month_and_neighbours(year, month):
+    """How many posts `year`-`month` has, and the months with posts just before and after it
+    (None at either end); None for a month without posts."""
     months = archive_months()
     wanted = (year, month)
     index = next(
@@ -309,6 +315,7 @@ def month_neighbours(year, month):
     if index is None:
         return None
     return {
+        "count": months[index]["count"],
         "previous": months[index + 1] if index + 1 < len(months) else None,
         "next": months[index - 1] if index > 0 else None,
     }

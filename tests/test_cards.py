@@ -129,6 +129,6 @@ def test_an_article_shows_a_neighbours_new_title_and_a_preview_is_never_kept(
     kept_articles = [key for key in cache._cache if ":lists:article:" in key]
     assert kept_articles  # the readers' article is kept (the test settings' local memory)
     preview = admin_client.get(draft.get_absolute_url())
-    assert preview.status_code == 200 and "not visible to readers" in preview.content.decode()
+    assert preview.status_code == 200 and "读者看不到" in preview.content.decode()
     # The preview wrote nothing under the generation it saw (the draft's save moved it on).
     assert not [key for key in cache._cache if f":lists:article:{draft.pk}:" in key]

@@ -35,7 +35,7 @@ def assert_outage_page(status, headers, body):
     assert int(headers["retry-after"]) > 0
     assert "no-store" in headers["cache-control"]
     page = body.decode() if isinstance(body, bytes) else body
-    assert "Back in a moment" in page
+    assert "马上回来" in page
     assert 'class="site-header"' in page  # the site's own look, not a bare error
 
 

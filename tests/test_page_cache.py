@@ -64,16 +64,16 @@ def sets_a_cookie(request):
     return response
 
 
-def varies_by_language(request):
-    response = HttpResponse("<p>a page in the reader's language</p>")
+def varies_by_browser(request):
+    response = HttpResponse("<p>a page for the reader's browser</p>")
     conditional.public(response, 0)
-    patch_vary_headers(response, ["Accept-Language"])
+    patch_vary_headers(response, ["User-Agent"])
     return response
 
 
 urlpatterns = [
     path("cookie/", sets_a_cookie),
-    path("language/", varies_by_language),
+    path("browser/", varies_by_browser),
     path("", include("site_config.urls")),
 ]
 
@@ -300,7 +300,7 @@ def test_publishing_a_draft_shows_it_on_every_list_feed_and_the_sitemap(client, 
     for name in ("category_feed", "tag_feed"):
         assert_current(client, urls[name], shows=["Draftling notes"])
     assert_current(client, urls["sitemap"], shows=["/posts/draftling/"])
-    assert_current(client, urls["archive"], shows=["3 posts"], hides=["2 posts"])
+    assert_current(client, urls["archive"], shows=["3 篇文章"], hides=["2 篇文章"])
     assert_current(client, draft.get_absolute_url(), shows=["Draftling notes"])
 
 
@@ -313,7 +313,7 @@ def test_a_post_taken_off_leaves_every_page(client, site, take_off):
     for name in ("home", "category", "month", "search", "feed", "atom", "json", "category_feed"):
         assert_current(client, urls[name], hides=["Quasar notes"])
     assert_current(client, urls["sitemap"], hides=["/posts/quasar/", "/tag/lensing/"])
-    assert_current(client, urls["archive"], shows=["1 post"], hides=["2 posts"])
+    assert_current(client, urls["archive"], shows=["1 篇文章"], hides=["2 篇文章"])
     # Only this post carried the tag: its page and feed are gone with it.
     for name in ("article", "tag", "tag_feed"):
         assert_current(client, urls[name], status=404)
@@ -491,7 +491,7 @@ def test_an_authors_preview_is_never_kept_nor_shown_to_readers(
     before = store.page_keys()
     preview = admin_client.get(url)
     assert preview.status_code == 200
-    assert "Preview:" in preview.content.decode()
+    assert "预览：" in preview.content.decode()
     assert "no-store" in preview["Cache-Control"]
     admin_client.get("/")
     assert store.page_keys() == before
@@ -711,7 +711,7 @@ def test_a_response_not_public_for_shared_caches_is_not_keepable(cache_control):
     assert not pagecache._keepable(public_response(**{"Cache-Control": cache_control}))
 
 
-@pytest.mark.parametrize("vary", ["Accept-Language", "Cookie, Accept-Language", "*"])
+@pytest.mark.parametrize("vary", ["User-Agent", "Cookie, User-Agent", "*"])
 def test_a_response_varying_by_anything_else_is_not_keepable(vary):
     assert not pagecache._keepable(public_response(Vary=vary))
 
@@ -735,9 +735,36 @@ def test_a_page_that_sets_a_cookie_is_built_for_every_reader(client, site, store
 
 
 @override_settings(ROOT_URLCONF=__name__)
-def test_a_page_varying_by_language_is_not_kept(client, site, store):
-    assert client.get("/language/").status_code == 200
+def test_a_page_varying_by_anything_but_language_is_not_kept(client, site, store):
+    assert client.get("/browser/").status_code == 200
     assert store.page_keys() == set()
+
+
+def test_a_page_is_kept_once_for_each_language_its_readers_ask_for(client, site, store):
+    chinese = client.get("/")
+    english = client.get("/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    chooser = Client()
+    chooser.cookies["django_language"] = "en"
+    chosen = chooser.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert "最近更新" in chinese.content.decode()
+    assert "Latest updates" in english.content.decode()
+    assert chosen.content == english.content  # the switch's cookie beats the browser
+    assert chinese["Content-Language"] == "zh-hans" and english["Content-Language"] == "en"
+    for response in (chinese, english):
+        assert {"Accept-Language", "Cookie"} <= {v.strip() for v in response["Vary"].split(",")}
+    assert len(store.page_keys()) == 2
+    # Each is answered from its own entry, without a query.
+    for headers, heading in (({}, "最近更新"), ({"HTTP_ACCEPT_LANGUAGE": "en"}, "Latest updates")):
+        again, sql = queries_of(client, "/", **headers)
+        assert sql == [] and heading in again.content.decode()
+
+
+def test_feeds_speak_the_sites_language_to_every_reader_and_are_kept_once(client, site, store):
+    chinese = client.get("/feed/")
+    english = client.get("/feed/", HTTP_ACCEPT_LANGUAGE="en")
+    assert chinese.content == english.content
+    assert "Accept-Language" not in chinese.get("Vary", "")
+    assert english["Content-Language"] == "zh-hans"
 
 
 # --- 8. Compression, HEAD and conditional requests -----------------------------------------------

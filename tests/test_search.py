@@ -175,7 +175,7 @@ def test_tokens_split_cjk_into_bigrams_and_latin_into_words():
 
 def test_search_page_lists_results_with_highlighted_snippets(client, library):
     html = client.get("/search/", {"q": "感受野"}).content.decode()
-    assert "3 results for “感受野”" in html
+    assert "“感受野”共有 3 条结果" in html
     assert '<a href="/posts/rf/"><mark>感受野</mark>的计算</a>' in html
     assert "卷积层叠加时<mark>感受野</mark>变大。" in html
     assert html.index("/posts/rf/") < html.index("/posts/old-rf/") < html.index("/posts/dilated/")
@@ -227,7 +227,7 @@ def test_lone_surrogates_in_the_raw_query_string(client, library):
 
 def test_empty_query_shows_the_page_without_results(client, library):
     html = client.get("/search/").content.decode()
-    assert "Type a word or two" in html and 'class="card"' not in html
+    assert "输入一两个词" in html and 'class="card"' not in html
 
 
 def test_every_page_has_the_search_box(client, library):
@@ -323,6 +323,6 @@ def test_past_the_limit_the_first_results_are_paged_in_the_same_order(crowded):
 
 def test_the_search_page_says_there_are_more(client, crowded):
     page = client.get("/search/", {"q": "梯度"}).content.decode()
-    assert "More than 7 results" in page
+    assert "的结果超过 7 条" in page
     assert page.count('class="card"') == 7  # ten a page, the first seven results
     assert client.get("/search/", {"q": "梯度", "page": 2}).status_code == 404

@@ -26,7 +26,7 @@ def test_an_article_says_which_part_it_is_and_links_the_others(client, make_post
     make_post(title="草稿的第 4 篇", series=series, series_position=4, status=Post.Status.DRAFT)
     third = posts[0]
     page = client.get(third.get_absolute_url()).content.decode()
-    assert "Part 3 of 3" in page and 'href="/series/transformer/"' in page
+    assert "共 3 篇中的第 3 篇" in page and 'href="/series/transformer/"' in page
     order = [page.index(f"第 {n} 篇") for n in (1, 2)]
     assert order == sorted(order) and '<span aria-current="page">第 3 篇</span>' in page
     assert "草稿的第 4 篇" not in page  # readers do not see what is coming
@@ -44,7 +44,7 @@ def test_parts_without_numbers_follow_by_date(client, make_post):
     now = timezone.now()
     make_post(title="较早", series=series, published_at=now - timedelta(days=2))
     later = make_post(title="较晚", series=series, published_at=now - timedelta(days=1))
-    assert "Part 2 of 2" in client.get(later.get_absolute_url()).content.decode()
+    assert "共 2 篇中的第 2 篇" in client.get(later.get_absolute_url()).content.decode()
 
 
 def test_a_series_of_drafts_only_has_no_page(client, make_post):
@@ -69,7 +69,7 @@ def test_series_front_matter_imports_into_one_series(db, tmp_path, client):
         "part-1",
         "part-2",
     ]
-    assert "Part 2 of 2" in client.get("/posts/part-2/").content.decode()
+    assert "共 2 篇中的第 2 篇" in client.get("/posts/part-2/").content.decode()
     call_command("import_markdown", "--dry-run", str(tmp_path), stdout=io.StringIO())
     assert Series.objects.count() == 1
 

@@ -18,7 +18,7 @@ def test_home_shows_latest_updates_newest_first(client, make_post):
     response = client.get("/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Latest updates" in html
+    assert "最近更新" in html
     assert html.index("新文章") < html.index("旧文章")
     assert f'href="{new.get_absolute_url()}"' in html
     assert 'href="/category/deep-learning/"' in html
@@ -47,7 +47,7 @@ def test_bad_page_numbers_are_404_in_the_site_design(client, many_posts, page):
     response = client.get(f"/?page={page}")
     assert response.status_code == 404
     html = response.content.decode()
-    assert "Page not found" in html
+    assert "页面不存在" in html
     assert "site.css" in html
 
 
@@ -97,9 +97,9 @@ def test_category_and_tag_pages_list_only_their_posts(client, make_post, categor
 
 def test_archive_counts_follow_new_posts_despite_the_cache(client, make_post):
     make_post(title="第一篇")
-    assert "1 post<" in client.get("/archive/").content.decode()
+    assert "1 篇文章<" in client.get("/archive/").content.decode()
     make_post(title="第二篇")
-    assert "2 posts" in client.get("/archive/").content.decode()
+    assert "2 篇文章<" in client.get("/archive/").content.decode()
 
 
 def test_archive_lists_months_with_counts_and_each_month(client, make_post):
@@ -108,12 +108,53 @@ def test_archive_lists_months_with_counts_and_each_month(client, make_post):
     make_post(title="一月乙", published_at=datetime(2026, 1, 31, 23, 30, tzinfo=tz))
     make_post(title="三月", published_at=datetime(2026, 3, 1, 0, 10, tzinfo=tz))
     html = client.get("/archive/").content.decode()
-    assert 'href="/archive/2026/1/"' in html and "2 posts" in html
-    assert 'href="/archive/2026/3/"' in html and "1 post<" in html
+    assert 'href="/archive/2026/1/">2026年1月</a> <span class="count">2 篇文章<' in html
+    assert 'href="/archive/2026/3/">2026年3月</a> <span class="count">1 篇文章<' in html
     january = client.get("/archive/2026/1/").content.decode()
     assert "一月甲" in january and "一月乙" in january and "三月" not in january
     assert client.get("/archive/2026/13/").status_code == 404
     assert client.get("/archive/0/1/").status_code == 404
+
+
+def test_the_archive_lists_each_months_titles_newest_first(client, make_post):
+    tz = timezone.get_current_timezone()
+    first = make_post(title="一月甲", published_at=datetime(2026, 1, 5, tzinfo=tz))
+    make_post(title="一月乙", published_at=datetime(2026, 1, 31, 23, 30, tzinfo=tz))
+    make_post(title="三月", published_at=datetime(2026, 3, 1, 0, 10, tzinfo=tz))
+    make_post(title="草稿", status=Post.Status.DRAFT, published_at=datetime(2026, 1, 6, tzinfo=tz))
+    html = client.get("/archive/").content.decode()
+    order = [html.index(text) for text in ("2026年3月", "三月", "2026年1月", "一月乙", "一月甲")]
+    assert order == sorted(order)
+    assert f'href="{first.get_absolute_url()}"' in html and "草稿" not in html
+    assert '<time datetime="2026-01-05T00:00:00+08:00">2026-01-05</time>' in html
+    english = client.get("/archive/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '>January 2026</a> <span class="count">2 posts<' in english
+    assert '>March 2026</a> <span class="count">1 post<' in english
+
+
+def test_a_month_links_the_months_with_posts_before_and_after_it(client, make_post):
+    tz = timezone.get_current_timezone()
+    for month in (1, 3, 7):
+        make_post(title=f"{month} 月", published_at=datetime(2026, month, 10, tzinfo=tz))
+    march = client.get("/archive/2026/3/").content.decode()
+    assert '<a class="month-prev" href="/archive/2026/1/" rel="prev">‹ 2026年1月</a>' in march
+    assert '<a class="month-next" href="/archive/2026/7/" rel="next">2026年7月 ›</a>' in march
+    january = client.get("/archive/2026/1/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "month-prev" not in january and ">March 2026 ›</a>" in january
+    assert "<h1>January 2026</h1>" in january
+    july = client.get("/archive/2026/7/").content.decode()
+    assert "month-next" not in july and "‹ 2026年3月</a>" in july
+    assert client.get("/archive/2026/2/").status_code == 404
+
+
+def test_the_archive_shows_at_most_thirty_titles_a_month_and_links_the_rest(
+    client, many_posts, time_machine
+):
+    time_machine.move_to(datetime(2026, 5, 20, 12, tzinfo=timezone.get_current_timezone()))
+    many_posts(35)  # a minute apart: all in May
+    html = client.get("/archive/").content.decode()
+    assert html.count('href="/posts/bulk-') == 30
+    assert '<a href="/archive/2026/5/">还有 5 篇 ›</a>' in html
 
 
 @pytest.mark.parametrize("hidden", ["published_future", "draft_past", "draft_future"])
@@ -135,7 +176,7 @@ def test_staff_preview_unpublished_posts_with_no_cache(admin_client, visibility_
     post = visibility_grid[cell]
     response = admin_client.get(post.get_absolute_url())
     assert response.status_code == 200
-    assert "Preview" in response.content.decode()
+    assert "预览：" in response.content.decode()
     cache_control = response["Cache-Control"]
     assert "no-cache" in cache_control and "no-store" in cache_control
     assert "private" in cache_control
@@ -222,7 +263,7 @@ def test_server_error_page_is_plain_and_needs_no_database(client, monkeypatch, d
     client.raise_request_exception = False
     response = client.get("/")
     assert response.status_code == 500
-    assert "Something went wrong" in response.content.decode()
+    assert "出了点问题" in response.content.decode()
 
 
 @pytest.mark.parametrize("cell", ["published_future", "draft_past", "draft_future"])

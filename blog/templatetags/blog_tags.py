@@ -124,10 +124,11 @@ SWITCH = """<form class="language-switch" action="{}" method="post" aria-label="
 
 
 @register.simple_tag(takes_context=True)
-def language_switch(context):
+def language_switch(context, here=True):
     """The other languages as buttons, the current one marked: a plain form, so it works
-    without JavaScript, by keyboard, and on a page kept for every reader."""
-    request = context.get("request")
+    without JavaScript, by keyboard, and on a page kept for every reader. It comes back to
+    this page (`here`), or else to the one the Referer names."""
+    request = context.get("request") if here else None
     current = get_language()
     choices = []
     for code, name in settings.LANGUAGES:
