@@ -20,12 +20,13 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.http import HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
-from django.views.i18n import set_language
 
 # Addresses longer than this are rare and anyone can make them up: resolved each time.
 LONGEST_REMEMBERED_PATH = 256
@@ -98,7 +99,31 @@ def content_lang():
     return f' lang="{translation.to_language(settings.LANGUAGE_CODE)}"'
 
 
-# The switch changes nothing but the reader's own cookie: a page that shows it must stay
-# cacheable (no CSRF cookie, no session), and a forged switch costs its victim one click back.
-# Django's view checks the language and keeps `next` on this site.
-switch = csrf_exempt(set_language)
+@csrf_exempt
+def switch(request):
+    """The language switch: a POST sets the reader's language cookie (to one of LANGUAGES,
+    nothing else) and goes back to `next`, or to the page the Referer names, on this site.
+
+    It changes nothing but the reader's own cookie, so it takes no CSRF token: a page that
+    shows the switch stays cacheable (no CSRF cookie, no session), and a forged switch costs
+    its victim one click back."""
+    home = reverse("blog:index")
+    back = request.POST.get("next") or request.headers.get("Referer") or home
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = home
+    response = HttpResponseRedirect(back)
+    chosen = request.POST.get("language", "")
+    if request.method == "POST" and chosen in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            chosen,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
