@@ -246,9 +246,10 @@ def test_demo_articles_render_on_their_pages(client, demo):
         assert response.status_code == 200
         html = response.content.decode()
         assert '<span class="math math-inline"><math' in html, post.slug
-        assert '<div class="math math-display"><math' in html, post.slug
+        assert '<div class="math math-display" tabindex="0"><math' in html, post.slug
         assert "math-failed" not in html, post.slug
-        assert '<div class="highlight"><pre><span></span><code class="language-' in html, post.slug
+        code = '<div class="highlight"><pre tabindex="0"><span></span><code class="language-'
+        assert code in html, post.slug
         assert '<span class="k' in html or '<span class="n' in html, post.slug
         assert "$$" not in html, post.slug
 

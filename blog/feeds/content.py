@@ -30,8 +30,6 @@ FORMULA_RE = re.compile(
 )
 # A heading's permalink (the "#" the page shows on hover): in a feed reader, a stray "#".
 PERMALINK_RE = re.compile(r'<a\b[^<>]*\bclass="headerlink"[^<>]*>[^<]*</a>')
-# What makes a scrolling box reachable by keyboard on the page; a feed reader has its own.
-TABINDEX_RE = re.compile(r' tabindex="0"')
 REFERENCE_TEX_RE = re.compile(r"\\(?:eq)?ref\{[^{}]*\}")
 LINK_RE = re.compile(r'<a href="[^"]*">[^<]*</a>')
 VOID_ELEMENTS = {"area", "br", "col", "embed", "hr", "img", "input", "source", "track", "wbr"}
@@ -47,7 +45,7 @@ FEED_MATHML_ATTRIBUTES = {
 
 def absolutize(html, page_url):
     """Relative links and image sources (srcset too) made absolute: a feed reader has no
-    base URL. The headings' permalinks and the page's tab stops are left out."""
+    base URL. The headings' permalinks are left out."""
 
     def fix(match):
         return f"{match.group(1)}{urljoin(page_url, match.group(2))}{match.group(3)}"
@@ -63,8 +61,7 @@ def absolutize(html, page_url):
         return SRCSET_RE.sub(fix_set, URL_ATTRIBUTE_RE.sub(fix, match.group()))
 
     # Within tags only: an article that writes src="../x" in its text means the text.
-    html = TABINDEX_RE.sub("", PERMALINK_RE.sub("", html))
-    return START_TAG_RE.sub(tag, PICTURE_RE.sub("", html))
+    return START_TAG_RE.sub(tag, PICTURE_RE.sub("", PERMALINK_RE.sub("", html)))
 
 
 def formulas_as_tex(html):

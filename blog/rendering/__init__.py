@@ -3,7 +3,6 @@
 Nothing here runs at request time: pages and feeds print what `render_markdown` stored.
 """
 
-import re
 from dataclasses import dataclass, field
 from html import escape
 
@@ -21,10 +20,6 @@ from .text import (
 )
 
 TOC_MIN_HEADINGS = 3
-# Boxes that scroll sideways when wider than the page (site.css): a keyboard must reach them
-# to scroll them (WCAG 2.1.1; axe's scrollable-region-focusable). Added after sanitizing,
-# which lets no author write a tabindex.
-SCROLLING_BOX_RE = re.compile(r'<(pre|table|div class="math math-display")>')
 
 __all__ = [
     "LIMIT_WARNING_PREFIX",
@@ -66,7 +61,7 @@ def _toc_list(tokens):
 
 def render_markdown(text, pictures=None):
     html, toc_tokens, warnings, formula_problems = markdown_ext.convert(text or "", pictures)
-    html = SCROLLING_BOX_RE.sub(r'<\1 tabindex="0">', sanitize(html))
+    html = sanitize(html)
     excerpt, minutes = excerpt_and_reading(html)
     toc_html = sanitize(_toc_list(toc_tokens)) if _count(toc_tokens) >= TOC_MIN_HEADINGS else ""
     # The excerpt's pieces come from sanitized HTML; cleaning the whole again keeps its tags

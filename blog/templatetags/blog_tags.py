@@ -1,4 +1,5 @@
 import json
+import re
 
 from django import template
 from django.conf import settings
@@ -109,6 +110,19 @@ def site_link(name):
 @register.filter
 def absolute(path, request):
     return request.build_absolute_uri(path)
+
+
+# Boxes of an article that scroll sideways when wider than the page (site.css): a keyboard
+# must reach them to scroll them (WCAG 2.1.1; axe's scrollable-region-focusable). Added where
+# the page shows the article, not stored: the sanitizer lets no author write a tabindex, and
+# feeds, whose readers lay out for themselves, carry none.
+SCROLLING_BOX_RE = re.compile(r'<(pre|table|div class="math math-display")>')
+
+
+@register.filter
+def keyboard_scrollable(html):
+    """The stored article HTML with its scrolling boxes in the page's tab order."""
+    return mark_safe(SCROLLING_BOX_RE.sub(r'<\1 tabindex="0">', html))
 
 
 @register.simple_tag
