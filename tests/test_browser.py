@@ -38,7 +38,7 @@ def test_home_reads_well_at_phone_and_desktop_widths(open_page, many_posts, arti
     many_posts(15)
     page = open_page("/", viewport)
     assert page.status == 200
-    assert page.locator("h1").inner_text() == "Latest updates"
+    assert page.locator("h1").inner_text() == "最近更新"
     assert page.locator("article.card").count() == 10
     assert page.locator(".pagination [aria-current=page]").inner_text() == "1"
     assert not page_overflows(page)
@@ -94,7 +94,7 @@ def test_page_works_under_the_content_security_policy(open_page, article):
 def test_unknown_page_is_the_sites_own_404(open_page, db):
     page = open_page("/?page=99999")
     assert page.status == 404
-    assert page.locator("h1").inner_text() == "Page not found"
+    assert page.locator("h1").inner_text() == "页面不存在"
     assert page.locator(".site-name a").count() == 1
 
 
@@ -114,7 +114,7 @@ def test_author_writes_and_previews_a_draft_in_the_admin(open_page, category, dj
     assert post.status == Post.Status.DRAFT
     assert post.slug == "混合精度-amp-入门"
     page.goto(page.url.split("/admin/")[0] + post.get_absolute_url())
-    assert "Preview" in page.locator(".preview-note").inner_text()
+    assert "预览" in page.locator(".preview-note").inner_text()
     assert page.problems == []
 
 

@@ -622,3 +622,11 @@ def test_an_authors_own_picture_element_leaves_no_tag_behind_in_feeds(make_post,
     make_post(body='<picture id="x"><img src="https://example.com/a.png" alt="a"></picture>')
     feed = client.get("/feed/atom/").content.decode()
     assert "picture" not in feed and "https://example.com/a.png" in feed
+
+
+@pytest.mark.parametrize("url", ["/feed/", "/feed/atom/", "/feed/json/"])
+def test_feed_entries_carry_headings_without_their_permalink_anchor(client, make_post, url):
+    make_post(title="有小节的文章", body="## 第一节\n\n内容。\n\n### 细节\n\n更多。")
+    feed = client.get(url).content.decode()
+    assert "第一节" in feed and "细节" in feed
+    assert "headerlink" not in feed and "#</a>" not in feed and "#&lt;/a&gt;" not in feed

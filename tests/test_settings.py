@@ -128,3 +128,53 @@ def test_cookies_to_the_machine_itself_over_http_are_not_secure_only():
         )
     assert local.cookies["sessionid"]["secure"] == ""
     assert proxied.cookies["sessionid"]["secure"] is True
+
+
+DEVELOPMENT_VISIT = """
+import json
+from django.core.management import call_command
+from django.test import Client
+from django.test.utils import setup_test_environment
+call_command("migrate", verbosity=0)
+setup_test_environment()  # the test Client's template hooks; DEBUG stays as the settings say
+from django.conf import settings
+client = Client(raise_request_exception=False)
+missing = client.get("/no-such-page/", HTTP_HOST="127.0.0.1")
+css = client.get("/static/css/site.css", HTTP_HOST="127.0.0.1")
+print(json.dumps({
+    "debug": settings.DEBUG,
+    "status": missing.status_code,
+    "page": missing.content.decode(),
+    "css": css.status_code,
+}))
+"""
+
+
+def visit_in_development(tmp_path, **env):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BLOG_"))}
+    environment.update(
+        DJANGO_DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path / 'dev.sqlite3'}", **env
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", DEVELOPMENT_VISIT],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    import json
+
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_make_run_shows_the_sites_own_404_and_serves_its_static_files(tmp_path):
+    seen = visit_in_development(tmp_path)
+    assert seen["debug"] is False
+    assert seen["status"] == 404
+    assert "页面不存在" in seen["page"] and 'class="site-search"' in seen["page"]
+    assert "DEBUG = True" not in seen["page"]
+    assert seen["css"] == 200
+
+
+def test_django_debug_pages_only_when_asked_for(tmp_path):
+    seen = visit_in_development(tmp_path, BLOG_DEBUG_PAGES="1")
+    assert seen["debug"] is True
+    assert seen["status"] == 404 and "DEBUG = True" in seen["page"]
