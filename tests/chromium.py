@@ -15,6 +15,9 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
+# The browser's language (Accept-Language): the people of these tests read Chinese, the
+# site's language; tests/test_reading_browser.py reads in English too.
+LOCALE = "zh-CN"
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +37,7 @@ def open_page(browser, live_server):
     pages = []
 
     def open_(path, viewport=DESKTOP, color_scheme="light"):
-        context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
+        context = browser.new_context(viewport=viewport, color_scheme=color_scheme, locale=LOCALE)
         page = context.new_page()
         page.problems = []
         page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from blog.models import Post
-from tests.chromium import CHROMIUM, DESKTOP, NOT_INSTALLED, PHONE, signed_in
+from tests.chromium import CHROMIUM, DESKTOP, LOCALE, NOT_INSTALLED, PHONE, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM, reason=NOT_INSTALLED)]
 
@@ -120,7 +120,7 @@ def test_author_writes_and_previews_a_draft_in_the_admin(open_page, category, dj
 
 def test_search_box_works_without_javascript(browser, live_server, make_post):
     make_post(title="感受野的计算", slug="rf", body="卷积层叠加时感受野变大。")
-    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE, locale=LOCALE)
     page = context.new_page()
     page.goto(live_server.url + "/")
     page.fill("#site-search-q", "感受野")

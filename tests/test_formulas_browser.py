@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.chromium import CHROMIUM, NOT_INSTALLED
+from tests.chromium import CHROMIUM, LOCALE, NOT_INSTALLED
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM, reason=NOT_INSTALLED)]
 
@@ -28,7 +28,9 @@ def open_formulas(browser, live_server, reference_page):
     contexts = []
 
     def open_(viewport="desktop", scheme="light"):
-        context = browser.new_context(viewport=VIEWPORTS[viewport], color_scheme=scheme)
+        context = browser.new_context(
+            viewport=VIEWPORTS[viewport], color_scheme=scheme, locale=LOCALE
+        )
         contexts.append(context)
         page = context.new_page()
         page.problems = []
@@ -109,7 +111,7 @@ def test_boxed_gets_its_box_in_chromium(open_formulas):
 
 def test_a_simple_inline_formula_does_not_make_its_line_taller(browser, live_server, make_post):
     post = make_post(slug="lines", body="纯文字的一行。\n\n含公式 $x_i$ 的一行。\n")
-    context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    context = browser.new_context(viewport=VIEWPORTS["desktop"], locale=LOCALE)
     page = context.new_page()
     page.goto(live_server.url + post.get_absolute_url())
     heights = page.locator(".post-body p").evaluate_all(
@@ -122,7 +124,7 @@ def test_a_simple_inline_formula_does_not_make_its_line_taller(browser, live_ser
 def test_cjk_punctuation_never_starts_a_line_after_a_formula(browser, live_server, make_post):
     sentence = "设 $x_i$，则" + "文字" * 3
     post = make_post(slug="punctuation", body="\n\n".join(sentence for _ in range(1)))
-    context = browser.new_context(viewport={"width": 375, "height": 740})
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale=LOCALE)
     page = context.new_page()
     page.goto(live_server.url + post.get_absolute_url())
     glued = page.locator(".math-nobreak")
