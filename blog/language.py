@@ -27,6 +27,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
 # Addresses longer than this are rare and anyone can make them up: resolved each time.
 LONGEST_REMEMBERED_PATH = 256
@@ -100,6 +101,7 @@ def content_lang():
 
 
 @csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
 def switch(request):
     """The language switch: a POST sets the reader's language cookie (to one of LANGUAGES,
     nothing else) and goes back to `next`, or to the page the Referer names, on this site.

@@ -15,7 +15,10 @@ from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+
+from . import language
 
 logger = logging.getLogger("blog.outage")
 
@@ -42,7 +45,10 @@ def unavailable(request, error):
         error,
     )
     try:
-        html = render_to_string("503.html", {"blog": settings.BLOG})
+        # In the reader's language, whether or not the language middleware has run yet (the
+        # page cache and the session come before it).
+        with translation.override(language.for_request(request)):
+            html = render_to_string("503.html", {"blog": settings.BLOG})
     except Exception:  # the page must not fail in turn; an outage still answers 503
         logger.exception("The 503 page could not be rendered")
         html = "<!doctype html><title>Temporarily unavailable</title><p>Back in a moment."

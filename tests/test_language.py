@@ -131,3 +131,46 @@ def test_feeds_and_sitemaps_answer_in_the_sites_language_without_varying(client,
         assert english.content == chinese.content, url
         assert "Accept-Language" not in english.get("Vary", ""), url
         assert english["Content-Language"] == "zh-hans", url
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "options", "patch"])
+def test_the_switch_answers_other_methods_with_405(client, db, method):
+    assert getattr(client, method)("/language/").status_code == 405
+
+
+def test_an_article_names_its_heading_links_in_the_readers_language(client, article):
+    chinese = text(client.get(article.get_absolute_url()))
+    english = text(client.get(article.get_absolute_url(), **ENGLISH))
+    assert 'title="链接到本节" aria-label="链接到本节">#</a>' in chinese
+    assert (
+        'title="Link to this section" aria-label="Link to this section" lang="en">#</a>' in english
+    )
+
+
+def test_a_scrolling_box_with_attributes_of_its_own_is_still_reachable_by_keyboard(
+    client, make_post
+):
+    post = make_post(body='<table id="wide"><tr><td>1</td></tr></table>\n\n```\ncode\n```\n')
+    page = text(client.get(post.get_absolute_url()))
+    assert '<table id="wide" tabindex="0">' in page and '<pre tabindex="0">' in page
+
+
+def test_the_503_page_speaks_the_readers_language_whatever_ran_before(rf, db):
+    from django.db import OperationalError
+    from django.utils import translation
+
+    from blog import outage
+
+    with translation.override("zh-hans"):
+        english = outage.unavailable(rf.get("/", HTTP_ACCEPT_LANGUAGE="en"), OperationalError())
+    with translation.override("en"):
+        chinese = outage.unavailable(rf.get("/"), OperationalError())
+    assert "Back in a moment" in text(english) and '<html lang="en">' in text(english)
+    assert "马上回来" in text(chinese) and '<html lang="zh-hans">' in text(chinese)
+
+
+def test_the_authors_text_is_marked_chinese_in_the_english_interface(client, article):
+    english = text(client.get("/", **ENGLISH))
+    assert '<a class="meta-category" href="/category/deep-learning/" lang="zh-hans">' in english
+    assert '<span class="meta-tags" lang="zh-hans">' in english
+    assert 'lang="zh-hans">深度学习</a></li>' in english  # the navigation's category

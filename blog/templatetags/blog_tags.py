@@ -4,9 +4,9 @@ import re
 from django import template
 from django.conf import settings
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext, to_language
 
 from blog import language, links
 
@@ -48,7 +48,7 @@ def blog_posting_json_ld(context, post):
 # A post's line of facts: its category, date, tags and reading time. Written here rather than
 # as a template partial: ten cards a page made it a third of the page's rendering time.
 META = """<p class="meta">
-  <a class="meta-category" href="{}">{}</a>
+  <a class="meta-category" href="{}"{}>{}</a>
   <span aria-hidden="true">·</span>
   <time datetime="{}">{}</time>
   {}
@@ -57,7 +57,7 @@ META = """<p class="meta">
 </p>
 """
 TAGS = """<span aria-hidden="true">·</span>
-  <span class="meta-tags">{}</span>"""
+  <span class="meta-tags"{}>{}</span>"""
 TAG = '<a href="{}" rel="tag">#{}</a>'
 CARD = """<article class="card">
   <h2 class="card-title"{}><a href="{}">{}</a></h2>
@@ -73,10 +73,11 @@ def post_meta(post):
     tags = ""
     if post.tag_list:
         links = " ".join(format_html(TAG, tag.url, tag.name) for tag in post.tag_list)
-        tags = format_html(TAGS, mark_safe(links))
+        tags = format_html(TAGS, mark_safe(language.content_lang()), mark_safe(links))
     return format_html(
         META,
         post.category.get_absolute_url(),
+        mark_safe(language.content_lang()),
         post.category.name,
         published.isoformat(),
         f"{published:%Y-%m-%d}",
@@ -116,13 +117,29 @@ def absolute(path, request):
 # must reach them to scroll them (WCAG 2.1.1; axe's scrollable-region-focusable). Added where
 # the page shows the article, not stored: the sanitizer lets no author write a tabindex, and
 # feeds, whose readers lay out for themselves, carry none.
-SCROLLING_BOX_RE = re.compile(r'<(pre|table|div class="math math-display")>')
+SCROLLING_BOX_RE = re.compile(r'<(pre|table|div class="math math-display")(\s[^<>]*)?>')
+# The title the renderer gives each heading's "#" link (blog.rendering.markdown_ext), in the
+# reader's language.
+PERMALINK_TITLE = ' title="Link to this section">'
 
 
 @register.filter
 def keyboard_scrollable(html):
-    """The stored article HTML with its scrolling boxes in the page's tab order."""
-    return mark_safe(SCROLLING_BOX_RE.sub(r'<\1 tabindex="0">', html))
+    """The stored article HTML as the page shows it: its scrolling boxes in the tab order,
+    its headings' links named in the reader's language."""
+
+    def reachable(match):
+        tag, attributes = match.group(1), match.group(2) or ""
+        if "tabindex" in attributes:
+            return match.group()
+        return f'<{tag}{attributes} tabindex="0">'
+
+    html = SCROLLING_BOX_RE.sub(reachable, html)
+    if PERMALINK_TITLE in html:
+        label = escape(gettext("Link to this section"))
+        lang = f' lang="{to_language(get_language())}"' if language.content_lang() else ""
+        html = html.replace(PERMALINK_TITLE, f' title="{label}" aria-label="{label}"{lang}>')
+    return mark_safe(html)
 
 
 @register.simple_tag

@@ -219,8 +219,19 @@ AXES_LOCKOUT_CALLABLE = "blog.login.lockout_response"
 
 # The language the articles are written in, and the one readers get when their browser asks
 # for neither of LANGUAGES (blog.language).
-LANGUAGE_CODE = env.str("BLOG_LANGUAGE", default="zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Written as Django writes them (zh-hans, en), so BLOG_LANGUAGE=zh-CN, zh_Hans or en-US mean
+# what they say; anything else stops the start with Django's own check (translation.E004).
+_LANGUAGE_SPELLINGS = {
+    "zh": "zh-hans",
+    "zh-cn": "zh-hans",
+    "zh-sg": "zh-hans",
+    "zh-hans-cn": "zh-hans",
+}
+_language = env.str("BLOG_LANGUAGE", default="zh-hans").strip().lower().replace("_", "-")
+LANGUAGE_CODE = _LANGUAGE_SPELLINGS.get(_language) or (
+    "en" if _language.startswith("en-") else _language
+)
 # The reader's choice from the language switch: a year, never read by scripts.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LANGUAGE_COOKIE_HTTPONLY = True

@@ -8,7 +8,8 @@ BLOG_DEVELOPMENT = True
 # (the traceback is in the console); Django's debug pages only when asked for.
 DEBUG = env.bool("BLOG_DEBUG_PAGES", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-not-secret-7e1f0c2a")
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+# An empty DJANGO_ALLOWED_HOSTS (a .env file's blank line) means the local defaults too.
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[]) or ["127.0.0.1", "localhost", "[::1]"]
 
 # Static files straight from static/ (no collectstatic), with or without DEBUG: runserver
 # serves them only in DEBUG, WhiteNoise's finders always, and re-read on every change.
