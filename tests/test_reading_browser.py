@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageStat
 
 from blog import publishing
 from blog.models import Category
@@ -292,8 +292,7 @@ def edge_colours(element, scroll_left=None):
     width, height = image.size
 
     def mean(box):
-        pixels = list(image.crop(box).getdata())
-        return tuple(sum(p[i] for p in pixels) / len(pixels) for i in range(3))
+        return tuple(ImageStat.Stat(image.crop(box)).mean)
 
     return mean((0, 0, 6, height)), mean((width - 6, 0, width, height))
 
