@@ -32,8 +32,10 @@ install: $(VENV)/.installed
 # axe-core for the accessibility checks of the browser tests (package.json). Without npm the
 # install says so and those tests skip, naming the reason.
 node_modules/axe-core/axe.min.js: package.json
-	@if command -v npm >/dev/null; then npm install --no-save --silent && touch $@; \
-	else echo "warning: npm is not installed: the accessibility checks will be skipped (apt-get install npm)"; fi
+	@if ! command -v npm >/dev/null; then \
+	  echo "warning: npm is not installed: the accessibility checks will be skipped (apt-get install npm)"; \
+	elif npm install --no-save --silent; then touch $@; \
+	else echo "warning: npm could not install axe-core: the accessibility checks will be skipped"; fi
 
 run: install
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
