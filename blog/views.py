@@ -302,15 +302,13 @@ def _months():
     months, starts_at = [], None
     for title, slug, published_at in rows.iterator(chunk_size=2000):
         if starts_at is None or published_at < starts_at:
-            start = timezone.localtime(published_at).date().replace(day=1)
-            starts_at = timezone.make_aware(datetime(start.year, start.month, 1))
-            url = reverse("blog:archive_month", args=[start.year, start.month])
-            months.append({"month": start, "url": url, "count": 0, "posts": []})
-        month = months[-1]
+            month = {**_month_of(published_at), "count": 0, "posts": []}
+            starts_at = timezone.make_aware(datetime(month["month"].year, month["month"].month, 1))
+            months.append(month)
         month["count"] += 1
         if len(month["posts"]) < TITLES_A_MONTH:
-            post = {"title": title, "url": links.slug_url("blog:post", slug)}
-            month["posts"].append({**post, "published_at": published_at})
+            url = links.slug_url("blog:post", slug)
+            month["posts"].append({"title": title, "url": url, "published_at": published_at})
     for month in months:
         month["more"] = month["count"] - len(month["posts"])
     return months
@@ -329,20 +327,17 @@ def month_and_neighbours(since, until):
         next=Max(Subquery(after.values("published_at")[:1])),
     )
 
-    def month(moment):
-        if moment is None:
-            return None
-        start = timezone.localtime(moment).date().replace(day=1)
-        return {
-            "month": start,
-            "url": reverse("blog:archive_month", args=[start.year, start.month]),
-        }
-
     return {
         "count": found["count"],
-        "previous": month(found["previous"]),
-        "next": month(found["next"]),
+        "previous": found["previous"] and _month_of(found["previous"]),
+        "next": found["next"] and _month_of(found["next"]),
     }
+
+
+def _month_of(moment):
+    """The month `moment` falls in, in the site's time zone, and the address of its page."""
+    start = timezone.localtime(moment).date().replace(day=1)
+    return {"month": start, "url": reverse("blog:archive_month", args=[start.year, start.month])}
 
 
 class RobotsView(CacheDecisionMixin, TemplateView):

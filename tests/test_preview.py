@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from blog import preview, ratelimit
 from blog.models import Post
-from blog.templatetags.blog_tags import keyboard_scrollable
+from blog.templatetags.blog_tags import article_as_shown
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def test_the_preview_of_each_demo_article_is_the_body_readers_get(admin_client, 
         assert data["reading_minutes"] == post.reading_minutes, post.slug
         page = client.get(post.get_absolute_url()).content.decode()
         # The page puts the boxes that scroll in the tab order; the rest is the same.
-        body = keyboard_scrollable(data["html"])
+        body = article_as_shown(data["html"])
         assert f'<div class="post-body">\n{body}\n  </div>' in page, post.slug
 
 

@@ -287,6 +287,11 @@ def _resolve_names(tokens, formulas):
         _resolve_names(token["children"], formulas)
 
 
+# The title of each heading's "#" link, as stored (the page names it in the reader's language:
+# blog.templatetags.blog_tags.article_as_shown).
+PERMALINK_TITLE = "Link to this section"
+
+
 def _markdown():
     return markdown.Markdown(
         extensions=["extra", "sane_lists", "toc", "codehilite", TechWritingExtension()],
@@ -295,7 +300,7 @@ def _markdown():
                 "slugify": slugify_unicode,
                 "permalink": "#",
                 "permalink_class": "headerlink",
-                "permalink_title": "Link to this section",
+                "permalink_title": PERMALINK_TITLE,
                 "toc_depth": "2-4",
             },
             "codehilite": {

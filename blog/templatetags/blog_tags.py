@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, ngettext, to_language
 
 from blog import language, links
+from blog.rendering.markdown_ext import PERMALINK_TITLE
 
 register = template.Library()
 
@@ -70,14 +71,15 @@ CARD = """<article class="card">
 @register.simple_tag
 def post_meta(post):
     published = timezone.localtime(post.published_at)
+    lang = mark_safe(language.content_lang())
     tags = ""
     if post.tag_list:
         links = " ".join(format_html(TAG, tag.url, tag.name) for tag in post.tag_list)
-        tags = format_html(TAGS, mark_safe(language.content_lang()), mark_safe(links))
+        tags = format_html(TAGS, lang, mark_safe(links))
     return format_html(
         META,
         post.category.get_absolute_url(),
-        mark_safe(language.content_lang()),
+        lang,
         post.category.name,
         published.isoformat(),
         f"{published:%Y-%m-%d}",
@@ -118,13 +120,11 @@ def absolute(path, request):
 # the page shows the article, not stored: the sanitizer lets no author write a tabindex, and
 # feeds, whose readers lay out for themselves, carry none.
 SCROLLING_BOX_RE = re.compile(r'<(pre|table|div class="math math-display")(\s[^<>]*)?>')
-# The title the renderer gives each heading's "#" link (blog.rendering.markdown_ext), in the
-# reader's language.
-PERMALINK_TITLE = ' title="Link to this section">'
+STORED_PERMALINK_TITLE = f' title="{PERMALINK_TITLE}">'
 
 
 @register.filter
-def keyboard_scrollable(html):
+def article_as_shown(html):
     """The stored article HTML as the page shows it: its scrolling boxes in the tab order,
     its headings' links named in the reader's language."""
 
@@ -135,10 +135,11 @@ def keyboard_scrollable(html):
         return f'<{tag}{attributes} tabindex="0">'
 
     html = SCROLLING_BOX_RE.sub(reachable, html)
-    if PERMALINK_TITLE in html:
+    if STORED_PERMALINK_TITLE in html:
         label = escape(gettext("Link to this section"))
         lang = f' lang="{to_language(get_language())}"' if language.content_lang() else ""
-        html = html.replace(PERMALINK_TITLE, f' title="{label}" aria-label="{label}"{lang}>')
+        named = f' title="{label}" aria-label="{label}"{lang}>'
+        html = html.replace(STORED_PERMALINK_TITLE, named)
     return mark_safe(html)
 
 
