@@ -66,6 +66,14 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+
+def around_security(middleware, before=(), after=()):
+    """`middleware` with `before` and `after` placed by name around SecurityMiddleware, so
+    what base.py adds keeps its place (prod.py and dev.py add WhiteNoise and redirects)."""
+    at = middleware.index("django.middleware.security.SecurityMiddleware")
+    return [*middleware[:at], *before, middleware[at], *after, *middleware[at + 1 :]]
+
+
 # Everything is served from our own origin: no inline script or style, no CDN. Images in
 # articles may come from other sites over HTTPS.
 SECURE_CSP = {

@@ -1,7 +1,7 @@
 """Development: `make run`. Never used when DJANGO_DEBUG is not 1."""
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, env
+from .base import MIDDLEWARE, around_security, env
 
 BLOG_DEVELOPMENT = True
 # A wrong address shows the site's own 404 and a crash its own 500, as readers will see them
@@ -13,11 +13,6 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[]) or ["127.0.0.1", "l
 
 # Static files straight from static/ (no collectstatic), with or without DEBUG: runserver
 # serves them only in DEBUG, WhiteNoise's finders always, and re-read on every change.
-_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")
-MIDDLEWARE = [
-    *MIDDLEWARE[: _security + 1],
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    *MIDDLEWARE[_security + 1 :],
-]
+MIDDLEWARE = around_security(MIDDLEWARE, after=["whitenoise.middleware.WhiteNoiseMiddleware"])
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

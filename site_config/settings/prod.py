@@ -47,15 +47,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # the public proxy and are not sent to an HTTPS port that gunicorn does not listen on.
 BLOG_HTTPS_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # WhiteNoise serves collectstatic's output with far-future headers for the hashed names.
-# Placed by name around SecurityMiddleware, so middleware added to base.py keeps its place.
-_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")  # noqa: F405
-MIDDLEWARE = [
-    *MIDDLEWARE[:_security],  # noqa: F405
-    "blog.middleware.HttpsRedirectMiddleware",
-    MIDDLEWARE[_security],  # noqa: F405
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    *MIDDLEWARE[_security + 1 :],  # noqa: F405
-]
+MIDDLEWARE = around_security(  # noqa: F405
+    MIDDLEWARE,  # noqa: F405
+    before=["blog.middleware.HttpsRedirectMiddleware"],
+    after=["whitenoise.middleware.WhiteNoiseMiddleware"],
+)
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 # Asking browsers to build HTTPS-only into themselves, for the whole domain and every
